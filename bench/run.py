@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""Side-by-side benchmark: redis-ha against Debian's redis-server 7.0.15.
+
+Starts both servers on free loopback ports with the same settings (no
+persistence), runs Debian's redis-benchmark against each with identical
+flags, and prints requests/second per row and the ratio ours/theirs. Then
+loads 1M keys (SET key:N value) into each through redis-cli --pipe and
+compares resident memory per key.
+
+    bench/run.py [--build DIR] [-n REQUESTS] [--keys N] [--rows ping,set,...]
+
+Benchmarks are not tests: nothing here asserts a figure.
+"""
+import argparse
+import csv
+import io
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def start(binary, workdir):
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no", "--dir", workdir],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            out = subprocess.run(["redis-cli", "-p", str(port), "PING"],
+                                 capture_output=True, text=True, timeout=2).stdout
+            if "PONG" in out:
+                return proc, port
+        except subprocess.TimeoutExpired:
+            pass
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("server %s did not start" % binary)
+
+
+def bench(port, rows, n, pipeline, clients):
+    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(clients),
+           "-n", str(n), "-P", str(pipeline), "-t", rows, "--csv", "-q"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    res = {}
+    for rec in csv.reader(io.StringIO(out)):
+        if not rec or rec[0] == "test":
+            continue
+        res[rec[0]] = float(rec[1])
+    return res
+
+
+def info_field(port, section, field):
+    out = subprocess.run(["redis-cli", "-p", str(port), "INFO", section],
+                         capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split(":", 1)[1])
+    return 0
+
+
+def load_keys(port, nkeys):
+    """Loads SET key:N value:N through redis-cli --pipe; returns RSS delta."""
+    before = info_field(port, "memory", "used_memory_rss")
+    proc = subprocess.Popen(["redis-cli", "-p", str(port), "--pipe"],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    chunk = []
+    for i in range(nkeys):
+        k = "key:%d" % i
+        v = "value:%d" % i
+        chunk.append("*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
+        if len(chunk) == 10000:
+            proc.stdin.write("".join(chunk).encode())
+            chunk = []
+    proc.stdin.write("".join(chunk).encode())
+    proc.stdin.close()
+    proc.wait()
+    time.sleep(1)
+    after = info_field(port, "memory", "used_memory_rss")
+    dbsize = int(subprocess.run(["redis-cli", "-p", str(port), "DBSIZE"],
+                                capture_output=True, text=True).stdout.strip() or 0)
+    return after - before, after, dbsize
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    ap.add_argument("-n", type=int, default=200000)
+    ap.add_argument("-c", type=int, default=50)
+    ap.add_argument("--keys", type=int, default=1000000)
+    ap.add_argument("--rows", default="ping,set,get,incr,mset")
+    args = ap.parse_args()
+    ours = os.path.join(args.build, "src", "redis-server")
+    theirs = "/usr/bin/redis-server"
+    work = tempfile.mkdtemp(prefix="rh-bench-")
+    print("# machine: %s, %s, %d cores" % (platform.node(), platform.processor() or
+                                            platform.machine(), os.cpu_count()))
+    print("# ours: %s" % subprocess.run([ours, "--version"], capture_output=True,
+                                         text=True).stdout.strip())
+    print("# theirs: %s" % subprocess.run([theirs, "--version"], capture_output=True,
+                                           text=True).stdout.strip())
+    procs = []
+    try:
+        p1, port1 = start(ours, work)
+        procs.append(p1)
+        p2, port2 = start(theirs, work)
+        procs.append(p2)
+        print("%-28s %14s %14s %7s" % ("row", "redis-ha rps", "redis rps", "ratio"))
+        for pipeline in (1, 16):
+            # Alternate the order so neither server always runs second.
+            a = bench(port1, args.rows, args.n, pipeline, args.c)
+            b = bench(port2, args.rows, args.n, pipeline, args.c)
+            for row in a:
+                if row in b:
+                    print("%-28s %14.0f %14.0f %7.2f" % ("%s -P %d" % (row, pipeline),
+                                                         a[row], b[row], a[row] / b[row]))
+        for p in (port1, port2):
+            subprocess.run(["redis-cli", "-p", str(p), "FLUSHALL"], capture_output=True)
+        d1, rss1, n1 = load_keys(port1, args.keys)
+        d2, rss2, n2 = load_keys(port2, args.keys)
+        print("%-28s %14.1f %14.1f %7.2f" % ("rss bytes/key (%d keys)" % args.keys,
+                                             d1 / max(n1, 1), d2 / max(n2, 1),
+                                             (d1 / max(n1, 1)) / max(d2 / max(n2, 1), 1e-9)))
+        print("%-28s %14d %14d" % ("rss total bytes", rss1, rss2))
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+#include <config.h>
+#include "net/loop.h"
+
+#include "core/check.h"
+#include "net/conn.h"
+
+static void prepare_cb(uv_prepare_t *h)
+{
+    loop_t *l = h->data;
+    if (l->before_flush != NULL)
+        l->before_flush(l->before_flush_arg);
+    loop_flush(l);
+    if (l->after_flush != NULL)
+        l->after_flush(l->after_flush_arg);
+}
+
+int loop_init(loop_t *l)
+{
+    l->uv = uv_default_loop();
+    TAILQ_INIT(&l->dirty);
+    l->before_flush = NULL;
+    l->after_flush = NULL;
+    int r = uv_prepare_init(l->uv, &l->prepare);
+    if (r != 0)
+        return r;
+    l->prepare.data = l;
+    uv_unref((uv_handle_t *)&l->prepare);
+    return uv_prepare_start(&l->prepare, prepare_cb);
+}
+
+void loop_set_before_flush(loop_t *l, loop_hook_cb *cb, void *arg)
+{
+    l->before_flush = cb;
+    l->before_flush_arg = arg;
+}
+
+void loop_set_after_flush(loop_t *l, loop_hook_cb *cb, void *arg)
+{
+    l->after_flush = cb;
+    l->after_flush_arg = arg;
+}
+
+void loop_flush(loop_t *l)
+{
+    conn_t *c, *tmp;
+    TAILQ_FOREACH_SAFE(c, &l->dirty, dirty_link, tmp)
+    {
+        TAILQ_REMOVE(&l->dirty, c, dirty_link);
+        c->dirty = false;
+        conn_flush(c);
+    }
+}
+
+void loop_run(loop_t *l)
+{
+    uv_run(l->uv, UV_RUN_DEFAULT);
+}
+
+void loop_stop(loop_t *l)
+{
+    uv_stop(l->uv);
+}
+
+static void close_walk_cb(uv_handle_t *h, void *arg)
+{
+    UNUSED(arg);
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+void loop_destroy(loop_t *l)
+{
+    uv_walk(l->uv, close_walk_cb, NULL);
+    uv_run(l->uv, UV_RUN_DEFAULT);
+    uv_loop_close(l->uv);
+}

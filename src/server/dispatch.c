@@ -1,0 +1,191 @@
+#include <config.h>
+#include "server/dispatch.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/check.h"
+#include "core/clock.h"
+#include "server/config.h"
+#include "server/server.h"
+
+void reply_wrong_arity(client_t *c)
+{
+    char name[128];
+    const cmd_t *cmd = c->cmd;
+    snprintf(name, sizeof(name), "%s", cmd->fullname);
+    reply_errorf(&c->reply, "ERR wrong number of arguments for '%s' command", name);
+}
+
+void reply_syntax_error(client_t *c)
+{
+    reply_error(&c->reply, "ERR syntax error");
+}
+
+void reply_wrongtype(client_t *c)
+{
+    reply_error(&c->reply,
+                "WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+
+void reply_not_integer(client_t *c)
+{
+    reply_error(&c->reply, "ERR value is not an integer or out of range");
+}
+
+void reply_not_float(client_t *c)
+{
+    reply_error(&c->reply, "ERR value is not a valid float");
+}
+
+/* Builds the "unknown command" text with Redis's argument preview. */
+static void reply_unknown(client_t *c, bool sub)
+{
+    char args[256];
+    size_t off = 0;
+    args[0] = '\0';
+    for (int i = sub ? 2 : 1; i < c->argc && off < 128; i++) {
+        int n = snprintf(args + off, sizeof(args) - off, "'%.*s' ",
+                         (int)(c->argv[i].n > 128 ? 128 : c->argv[i].n), c->argv[i].p);
+        if (n < 0 || (size_t)n >= sizeof(args) - off)
+            break;
+        off += (size_t)n;
+    }
+    int n0 = (int)(c->argv[0].n > 128 ? 128 : c->argv[0].n);
+    if (sub) {
+        /* Redis names the container in upper case ("Try CONFIG HELP."). */
+        char upper[129];
+        for (int i = 0; i < n0; i++)
+            upper[i] = (char)toupper((unsigned char)c->argv[0].p[i]);
+        upper[n0] = '\0';
+        int n1 = (int)(c->argv[1].n > 128 ? 128 : c->argv[1].n);
+        reply_errorf(&c->reply, "ERR unknown subcommand '%.*s'. Try %s HELP.", n1,
+                     c->argv[1].p, upper);
+        return;
+    }
+    reply_errorf(&c->reply, "ERR unknown command '%.*s', with args beginning with: %s",
+                 n0, c->argv[0].p, args);
+}
+
+static bool arity_ok(const cmd_t *cmd, int argc)
+{
+    return (cmd->arity > 0 && argc == cmd->arity) ||
+           (cmd->arity < 0 && argc >= -cmd->arity);
+}
+
+/* Looks up argv[0] (and argv[1] for containers). Replies and returns NULL
+ * when the command does not exist. */
+static cmd_t *lookup(client_t *c)
+{
+    cmd_t *cmd = commands_lookup(c->argv[0].p, c->argv[0].n);
+    if (cmd == NULL) {
+        reply_unknown(c, false);
+        return NULL;
+    }
+    if (cmd->subs == NULL)
+        return cmd;
+    /* A container with a handler of its own (COMMAND) runs it when called
+     * without a subcommand; the arity gate judges the rest. */
+    if (c->argc < 2 && cmd->proc != NULL)
+        return cmd;
+    if (c->argc < 2) {
+        c->cmd = cmd;
+        reply_wrong_arity(c);
+        return NULL;
+    }
+    cmd_t *sub = commands_lookup_sub(cmd, c->argv[1].p, c->argv[1].n);
+    if (sub == NULL) {
+        reply_unknown(c, true);
+        return NULL;
+    }
+    return sub;
+}
+
+static bool auth_required(const client_t *c)
+{
+    return !c->authenticated && cfg.requirepass != NULL && cfg.requirepass[0] != '\0';
+}
+
+static bool over_maxmemory(void)
+{
+    if (cfg.maxmemory <= 0)
+        return false;
+    return server_used_memory() > (size_t)cfg.maxmemory;
+}
+
+int dispatch_command(client_t *c)
+{
+    c->cmd_error = NULL;
+    /* Gate 1: the command exists. */
+    cmd_t *cmd = lookup(c);
+    if (cmd == NULL)
+        return DISPATCH_DONE;
+    c->cmd = cmd;
+    /* Gate 2: arity. */
+    if (!arity_ok(cmd, c->argc)) {
+        cmd->rejected_calls++;
+        reply_wrong_arity(c);
+        return DISPATCH_DONE;
+    }
+    /* Gate 3: authentication. */
+    if (auth_required(c) && !(cmd->flags & CMD_NO_AUTH)) {
+        cmd->rejected_calls++;
+        reply_error(&c->reply, "NOAUTH Authentication required.");
+        return DISPATCH_DONE;
+    }
+    /* Gate 4: RESP2 subscriber context (pub/sub). */
+    if ((c->flags & CLIENT_PUBSUB) && c->resp == 2 &&
+        !(cmd->flags & CMD_PUBSUB) && cmd->proc != NULL &&
+        strcmp(cmd->fullname, "ping") != 0 && strcmp(cmd->fullname, "quit") != 0 &&
+        strcmp(cmd->fullname, "reset") != 0) {
+        cmd->rejected_calls++;
+        reply_errorf(&c->reply,
+                     "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
+                     "PING / QUIT / RESET are allowed in this context",
+                     cmd->fullname);
+        return DISPATCH_DONE;
+    }
+    /* Gate 5: memory. Evict first, then refuse DENYOOM commands. */
+    if (cfg.maxmemory > 0) {
+        server_apply_maxmemory();
+        if ((cmd->flags & CMD_DENYOOM) && over_maxmemory()) {
+            cmd->rejected_calls++;
+            reply_error(&c->reply, "OOM command not allowed when used memory > 'maxmemory'.");
+            return DISPATCH_DONE;
+        }
+    }
+    /* Gate 6: client pause. */
+    if (server_pause_blocks(c, cmd))
+        return DISPATCH_DEFER;
+    dispatch_call(c);
+    return DISPATCH_DONE;
+}
+
+void dispatch_call(client_t *c)
+{
+    cmd_t *cmd = c->cmd;
+    uint64_t errors_before = srv.stat_total_error_replies;
+    uint64_t dirty_before = srv.dirty;
+    int dbid = c->db->id;
+    server_update_clocks();
+    srv.current_client = c;
+    int64_t start = clock_mono_us();
+    cmd->proc(c);
+    int64_t dur = clock_mono_us() - start;
+    srv.current_client = NULL;
+    UNUSED(dirty_before);
+    if (srv.stat_total_error_replies > errors_before)
+        cmd->failed_calls++;
+    commands_record(cmd, (uint64_t)dur);
+    srv.stat_commands++;
+    c->commands_processed++;
+    c->lastcmd = cmd;
+    if (!(cmd->flags & CMD_SKIP_SLOWLOG))
+        server_slowlog_push(c, c->argc, c->argv, dur);
+    if (!(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)) && !TAILQ_EMPTY(&srv.monitors))
+        server_feed_monitors(c, dbid, c->argc, c->argv);
+    if (cfg.latency_monitor_threshold > 0 && dur / 1000 >= cfg.latency_monitor_threshold)
+        server_latency_add((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur / 1000);
+}

@@ -1,0 +1,31 @@
+/*
+ * dispatch: runs one parsed command through the fixed sequence of gates
+ * (exists, arity, auth, OOM, pause, call) and records its statistics. The
+ * gates read command flags only.
+ */
+#ifndef RH_SERVER_DISPATCH_H
+#define RH_SERVER_DISPATCH_H
+
+#include <stdbool.h>
+
+#include "server/client.h"
+
+/* Result of dispatch_command. */
+enum dispatch_result {
+    DISPATCH_DONE = 0,   /* The command ran or was refused with a reply. */
+    DISPATCH_DEFER,      /* Not run now (client paused); keep the input. */
+};
+
+int dispatch_command(client_t *c);
+/* Runs c->cmd with statistics, slow log and monitor feed; the gates must
+ * have passed. */
+void dispatch_call(client_t *c);
+
+/* Standard error replies. */
+void reply_wrong_arity(client_t *c);
+void reply_syntax_error(client_t *c);
+void reply_wrongtype(client_t *c);
+void reply_not_integer(client_t *c);
+void reply_not_float(client_t *c);
+
+#endif
