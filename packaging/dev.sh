@@ -16,7 +16,7 @@ JOBS="$(nproc 2>/dev/null || echo 2)"
 PACKAGES=(build-essential autoconf automake libtool pkg-config
           libuv1-dev libssl-dev libsystemd-dev libjemalloc-dev
           redis-server redis-tools python3 python3-redis
-          prometheus-redis-exporter)
+          prometheus-redis-exporter iproute2 util-linux)
 
 install_deps() {
     local missing=()

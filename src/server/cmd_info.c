@@ -457,10 +457,9 @@ static str_t *section_commandstats(str_t *s)
 {
     for (int i = 0; i < commands_count(); i++) {
         const cmd_t *c = commands_at(i);
-        if (c->subs == NULL) {
-            s = cmdstat_line(s, c);
-            continue;
-        }
+        /* A container counts the calls rejected before a subcommand was
+         * known (CONFIG with no argument). */
+        s = cmdstat_line(s, c);
         for (int j = 0; j < c->nsubs; j++)
             s = cmdstat_line(s, c->subs[j]);
     }

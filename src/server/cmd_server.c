@@ -199,12 +199,19 @@ static void latency_summary(const latency_event_t *ev, double *avg, double *mad,
         dev += d < 0 ? -d : d;
     }
     *mad = dev / ev->used;
-    int32_t span = latency_sample(ev, ev->used - 1)->time - latency_sample(ev, 0)->time;
-    *period = ev->used > 1 ? (double)span / (ev->used - 1) : 1.0;
+    /* The mean time between spikes, counted from the first one to now. */
+    int64_t span = clock_wall_ms() / 1000 - latency_sample(ev, 0)->time;
+    *period = (double)(span > 0 ? span : 1) / ev->used;
 }
 
 static str_t *latency_report(void)
 {
+    if (srv.nlatency == 0 && cfg.latency_monitor_threshold <= 0)
+        return str_new_cstr(
+            "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis "
+            "instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" "
+            "in order to enable it. If we weren't in a deep space mission I'd suggest to take "
+            "a look at https://redis.io/topics/latency-monitor.\n");
     if (srv.nlatency == 0)
         return str_new_cstr(
             "Dave, no latency spike was observed during the lifetime of this Redis "

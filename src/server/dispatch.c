@@ -92,6 +92,7 @@ static cmd_t *lookup(client_t *c)
         return cmd;
     if (c->argc < 2) {
         c->cmd = cmd;
+        cmd->rejected_calls++;
         reply_wrong_arity(c);
         return NULL;
     }

@@ -32,6 +32,12 @@ def raw_info(conn, *args):
 
 c = srv.raw()
 
+
+def lf_info(*args):
+    """INFO text with LF line ends, for line-anchored regular expressions."""
+    return raw_info(c, *args).replace("\r\n", "\n")
+
+
 # --- section selection ------------------------------------------------------------
 DEFAULT = ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU",
            "Modules", "Errorstats", "Cluster", "Keyspace"]
@@ -88,8 +94,8 @@ r.get("k1")
 r.get("missing")
 info = r.info("everything")  # redis-py parses every line
 t.is_(info["redis_version"], "7.0.15", "redis_version")
-t.is_(info["server_name"], "redis-ha", "server_name")
-t.ok(re.match(r"^\d+\.\d+", str(info["redis_ha_version"])), "redis_ha_version")
+t.is_(info.get("server_name"), "redis-ha", "server_name")
+t.ok(re.match(r"^\d+\.\d+", str(info.get("redis_ha_version"))), "redis_ha_version")
 t.is_(info["redis_mode"], "standalone", "redis_mode")
 t.is_(info["multiplexing_api"], "epoll", "multiplexing_api")
 t.is_(info["process_id"], srv.pid, "process_id")
@@ -142,27 +148,27 @@ except Exception:  # noqa: BLE001 - the error is the point
     pass
 r.set("a", "1")
 r.config_get("maxmemory")
-text = raw_info(c, "commandstats")
+text = lf_info("commandstats")
 t.ok(re.search(r"^cmdstat_set:calls=1,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,"
                r"failed_calls=0$", text, re.M), "cmdstat_set line")
 t.ok(re.search(r"^cmdstat_incrby:calls=1,.*,rejected_calls=0,failed_calls=1$", text, re.M),
      "failed_calls counted")
 t.ok(re.search(r"^cmdstat_config\|get:calls=1,", text, re.M), "subcommand as config|get")
 c.cmd("GET")  # arity error: a rejected call
-text = raw_info(c, "commandstats")
+text = lf_info("commandstats")
 t.ok(re.search(r"^cmdstat_get:calls=0,usec=0,usec_per_call=0\.00,rejected_calls=1,"
                r"failed_calls=0$", text, re.M), "rejected_calls counted")
-text = raw_info(c, "errorstats")
+text = lf_info("errorstats")
 t.ok(re.search(r"^errorstat_ERR:count=2$", text, re.M), "errorstat_ERR")
 stats = r.info("errorstats")
 t.ok(stats.get("errorstat_ERR") in ({"count": 2}, "count=2"), "redis-py reads errorstats")
 t.is_(r.info("stats")["total_error_replies"], 2, "total_error_replies")
 
-text = raw_info(c, "latencystats")
+text = lf_info("latencystats")
 t.ok(re.search(r"^latency_percentiles_usec_set:p50=\d+\.\d{3},p99=\d+\.\d{3},"
                r"p99\.9=\d+\.\d{3}$", text, re.M), "latencystats line for set")
 r.config_set("latency-tracking-info-percentiles", "50 99.99")
-text = raw_info(c, "latencystats")
+text = lf_info("latencystats")
 t.ok(re.search(r"^latency_percentiles_usec_set:p50=[\d.]+,p99\.99=[\d.]+$", text, re.M),
      "latencystats follows latency-tracking-info-percentiles")
 r.config_set("latency-tracking", "no")

@@ -75,6 +75,9 @@ t.is_(len(r.slowlog_get()), min(10, len(entries)), "redis-py parses SLOWLOG GET"
 t.is_(c.cmd("LATENCY", "RESET"), 0, "LATENCY RESET with no events: 0")
 t.is_(c.cmd("LATENCY", "LATEST"), [], "LATENCY LATEST empty")
 t.is_(c.cmd("LATENCY", "HISTORY", "command"), [], "LATENCY HISTORY unknown event: empty")
+t.ok(c.cmd("LATENCY", "DOCTOR").startswith(b"I'm sorry, Dave, I can't do that."),
+     "LATENCY DOCTOR with the monitor disabled")
+r.config_set("latency-monitor-threshold", "1000")
 t.ok(c.cmd("LATENCY", "DOCTOR").startswith(b"Dave, no latency spike"), "LATENCY DOCTOR idle")
 t.is_(c.cmd("LATENCY", "GRAPH", "command"), "ERR No samples available for event 'command'",
       "LATENCY GRAPH without samples")
@@ -150,6 +153,8 @@ try:
     t.is_(proc.returncode, 0, "the server exits with status 0")
 except Exception:  # noqa: BLE001
     t.ok(False, "the server exits after SHUTDOWN")
-t.ok("ready to exit" in srv.log_text(), "shutdown logged")
+log = srv.log_text()
+t.ok("ready to exit" in log, "shutdown logged")
+t.ok("Sanitizer" not in log and "runtime error:" not in log, "no sanitizer report at exit")
 srv.proc = None
 t.done()
