@@ -16,7 +16,8 @@ JOBS="$(nproc 2>/dev/null || echo 2)"
 PACKAGES=(build-essential autoconf automake libtool pkg-config
           libuv1-dev libssl-dev libsystemd-dev libjemalloc-dev
           redis-server redis-tools python3 python3-redis
-          prometheus-redis-exporter iproute2 util-linux)
+          prometheus-redis-exporter iproute2 util-linux
+          clang libclang-rt-14-dev)
 
 install_deps() {
     local missing=()
@@ -58,6 +59,7 @@ test)
     (cd "$BUILD" && make -j"$JOBS" check)
     build "$SRC/build-sanitizers" --enable-sanitizers --without-jemalloc
     (cd "$SRC/build-sanitizers" && make -j"$JOBS" check)
+    (cd "$BUILD" && make fuzz)
     (cd "$BUILD" && make -j"$JOBS" distcheck)
     ;;
 *)

@@ -34,9 +34,10 @@ static bool parse_bit_offset(client_t *c, const arg_t *a, int hash_bits, uint64_
         n--;
     }
     long long v;
+    /* A BITFIELD field may reach 8 bytes past the byte checked here. */
     long long limit = cfg.proto_max_bulk_len;
-    if (limit > (long long)UINT32_MAX - 1)
-        limit = (long long)UINT32_MAX - 1;
+    if (limit > (long long)UINT32_MAX - 16)
+        limit = (long long)UINT32_MAX - 16;
     if (strconv_to_ll(p, n, &v) != 0 || v < 0)
         goto bad;
     if (hash && __builtin_mul_overflow(v, (long long)hash_bits, &v))

@@ -679,7 +679,8 @@ void cmd_lcs(client_t *c)
     }
     tstr_lcs_t l;
     if (tstr_lcs_init(&l, a, alen, b, blen) != 0) {
-        reply_error(&c->reply, "ERR Insufficient memory, failed allocating transient memory for LCS");
+        reply_error(&c->reply,
+                    "ERR Insufficient memory, failed allocating transient memory for LCS");
         return;
     }
     lcs_reply(c, &l, &o);
