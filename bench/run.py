@@ -3,7 +3,8 @@
 
 Starts both servers on free loopback ports with the same settings (no
 persistence), runs Debian's redis-benchmark against each with identical
-flags, and prints requests/second per row and the ratio ours/theirs. Then
+flags, and prints the median requests/second per row over --rounds runs (the order
+of the two servers alternates between runs) and the ratio ours/theirs. Then
 loads 1M keys (SET key:N value) into each through redis-cli --pipe and
 compares resident memory per key.
 
@@ -18,6 +19,7 @@ import os
 import platform
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,6 +106,8 @@ def main():
     ap.add_argument("-c", type=int, default=50)
     ap.add_argument("--keys", type=int, default=1000000)
     ap.add_argument("--rows", default="ping,set,get,incr,mset")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="runs per server and row; the median is reported")
     args = ap.parse_args()
     ours = os.path.join(args.build, "src", "redis-server")
     theirs = "/usr/bin/redis-server"
@@ -122,13 +126,21 @@ def main():
         procs.append(p2)
         print("%-28s %14s %14s %7s" % ("row", "redis-ha rps", "redis rps", "ratio"))
         for pipeline in (1, 16):
-            # Alternate the order so neither server always runs second.
-            a = bench(port1, args.rows, args.n, pipeline, args.c)
-            b = bench(port2, args.rows, args.n, pipeline, args.c)
-            for row in a:
-                if row in b:
-                    print("%-28s %14.0f %14.0f %7.2f" % ("%s -P %d" % (row, pipeline),
-                                                         a[row], b[row], a[row] / b[row]))
+            runs_a, runs_b = [], []
+            for i in range(args.rounds):
+                # Alternate the order so neither server always runs second.
+                if i % 2 == 0:
+                    runs_a.append(bench(port1, args.rows, args.n, pipeline, args.c))
+                    runs_b.append(bench(port2, args.rows, args.n, pipeline, args.c))
+                else:
+                    runs_b.append(bench(port2, args.rows, args.n, pipeline, args.c))
+                    runs_a.append(bench(port1, args.rows, args.n, pipeline, args.c))
+            for row in runs_a[0]:
+                if row not in runs_b[0]:
+                    continue
+                a = statistics.median(r[row] for r in runs_a)
+                b = statistics.median(r[row] for r in runs_b)
+                print("%-28s %14.0f %14.0f %7.2f" % ("%s -P %d" % (row, pipeline), a, b, a / b))
         for p in (port1, port2):
             subprocess.run(["redis-cli", "-p", str(p), "FLUSHALL"], capture_output=True)
         d1, rss1, n1 = load_keys(port1, args.keys)

@@ -11,6 +11,10 @@
 
 #include "core/check.h"
 
+#if defined(HAVE_JEMALLOC) && !defined(HAVE_SANITIZERS)
+#include <jemalloc/jemalloc.h>
+#endif
+
 static size_t used_bytes;
 static unsigned long fail_countdown;
 
@@ -97,7 +101,19 @@ size_t alloc_used(void)
 const char *alloc_name(void)
 {
 #if defined(HAVE_JEMALLOC) && !defined(HAVE_SANITIZERS)
-    return "jemalloc-5.3.0";
+    static char name[64];
+    if (name[0] == '\0') {
+        const char *version = NULL;
+        size_t len = sizeof(version);
+        if (mallctl("version", &version, &len, NULL, 0) == 0 && version != NULL) {
+            /* "5.3.0-0-g54eaed1d8b56..." -> "jemalloc-5.3.0" */
+            size_t n = strcspn(version, "-");
+            snprintf(name, sizeof(name), "jemalloc-%.*s", (int)n, version);
+        } else {
+            snprintf(name, sizeof(name), "jemalloc");
+        }
+    }
+    return name;
 #else
     return "libc";
 #endif

@@ -186,10 +186,11 @@ static bool keys_equal(const dict_t *d, const void *a, const void *b)
     return d->type->key_eq != NULL && d->type->key_eq(a, b) != 0;
 }
 
-/* Frees an entry that is no longer linked, with its key and value. */
+/* Frees an entry that is no longer linked, with its key and value. An
+ * embedded key is part of the entry's allocation. */
 static void free_entry(dict_t *d, dict_entry_t *e)
 {
-    if (d->type->key_free != NULL)
+    if (d->type->key_free != NULL && !d->embed_keys)
         d->type->key_free(e->key);
     if (d->type->val_free != NULL)
         d->type->val_free(e->v.val);
@@ -236,6 +237,14 @@ dict_t *dict_new(const dict_type_t *type)
     table_reset(&d->t[1]);
     d->rehash_idx = -1;
     d->pause_rehash = 0;
+    d->embed_keys = false;
+    return d;
+}
+
+dict_t *dict_new_embedded(const dict_type_t *type)
+{
+    dict_t *d = dict_new(type);
+    d->embed_keys = true;
     return d;
 }
 
@@ -444,9 +453,14 @@ static dict_entry_t *lookup(dict_t *d, const void *key, uint64_t h)
     return NULL;
 }
 
-dict_entry_t *dict_add_raw(dict_t *d, void *key, dict_entry_t **existing)
+/*
+ * Inserts a new entry for key unless it exists. The entry is allocated with
+ * extra bytes after it; when key_size is not zero the key is copied there and
+ * the entry points at the copy, else the entry points at key itself.
+ */
+static dict_entry_t *add_entry(dict_t *d, const void *key, size_t key_size,
+                               dict_entry_t **existing)
 {
-    REQUIRE(d != NULL);
     rehash_step(d);
     uint64_t h = hash_key(d, key);
     dict_entry_t *old = lookup(d, key, h);
@@ -460,13 +474,32 @@ dict_entry_t *dict_add_raw(dict_t *d, void *key, dict_entry_t **existing)
      * ever drains. The head of the chain is the cheapest place. */
     dict_table_t *t = &d->t[dict_is_rehashing(d) ? 1 : 0];
     uint64_t idx = h & t->mask;
-    dict_entry_t *e = alloc_malloc(sizeof(*e));
-    e->key = key;
+    dict_entry_t *e = alloc_malloc(sizeof(*e) + key_size);
+    if (key_size > 0) {
+        memcpy(e + 1, key, key_size);
+        e->key = e + 1;
+    } else {
+        e->key = (void *)key;
+    }
     e->v.u64 = 0;
     e->next = t->slots[idx];
     t->slots[idx] = e;
     t->used++;
     return e;
+}
+
+dict_entry_t *dict_add_raw(dict_t *d, void *key, dict_entry_t **existing)
+{
+    REQUIRE(d != NULL && !d->embed_keys);
+    return add_entry(d, key, 0, existing);
+}
+
+dict_entry_t *dict_add_embedded(dict_t *d, const void *key, size_t key_size,
+                                dict_entry_t **existing)
+{
+    REQUIRE(d != NULL && d->embed_keys);
+    REQUIRE(key != NULL && key_size > 0);
+    return add_entry(d, key, key_size, existing);
 }
 
 int dict_add(dict_t *d, void *key, void *val)

@@ -1,9 +1,11 @@
 /*
  * dict_t: a chained hash table with two tables and incremental rehashing.
  * The table owns the keys and values it holds and frees them through its
- * dict_type_t callbacks (NULL callbacks free nothing). SCAN-style cursors
- * (dict_scan) return every element present for the whole iteration at least
- * once, even across resizes and rehashing.
+ * dict_type_t callbacks (NULL callbacks free nothing). A dict made with
+ * dict_new_embedded instead keeps each key inside its entry's allocation, so
+ * an entry and its key are one allocation and key_free is never called.
+ * SCAN-style cursors (dict_scan) return every element present for the whole
+ * iteration at least once, even across resizes and rehashing.
  */
 #ifndef RH_CORE_DICT_H
 #define RH_CORE_DICT_H
@@ -45,6 +47,7 @@ typedef struct dict {
     dict_table_t t[2];
     int64_t rehash_idx; /* -1 when not rehashing. */
     int pause_rehash;   /* >0 while a safe iterator or scan forbids steps. */
+    bool embed_keys;    /* Keys live inside their entries (dict_new_embedded). */
 } dict_t;
 
 typedef struct dict_iter {
@@ -60,6 +63,11 @@ typedef struct dict_iter {
 typedef void dict_scan_cb(void *arg, const dict_entry_t *e);
 
 dict_t *dict_new(const dict_type_t *type);
+/* A dict whose keys are copied into their entries by dict_add_embedded (the
+ * only way to insert into it). The type's key_free is never called: a key's
+ * bytes go away with its entry, so a key pointer borrowed from an entry is
+ * valid only until that entry is deleted. */
+dict_t *dict_new_embedded(const dict_type_t *type);
 /* Frees every entry (through the type's callbacks) and the table. */
 void dict_free(dict_t *d);
 /* Removes every entry; calls progress(arg) every 65536 buckets if not NULL. */
@@ -79,12 +87,19 @@ static inline bool dict_is_rehashing(const dict_t *d)
 }
 
 /* Adds key -> val and takes ownership of both. Returns 0, or -EEXIST (and
- * takes nothing) when the key exists. */
+ * takes nothing) when the key exists. Not for embedded dicts. */
 int dict_add(dict_t *d, void *key, void *val) MUST_CHECK;
 /* Adds key with an unset value and returns the new entry; takes ownership of
  * key. When the key exists returns NULL, takes nothing, and sets *existing
- * (if not NULL) to the existing entry. */
+ * (if not NULL) to the existing entry. Not for embedded dicts. */
 dict_entry_t *dict_add_raw(dict_t *d, void *key, dict_entry_t **existing);
+/* Adds a key to a dict_new_embedded dict: key points to key_size bytes that
+ * are one complete key object (for a str_t: header, bytes and NUL), which is
+ * hashed and compared as it is, then copied after the entry in the same
+ * allocation (aligned as a pointer); e->key points at the copy. The value is
+ * unset. When the key exists returns NULL and sets *existing (if not NULL). */
+dict_entry_t *dict_add_embedded(dict_t *d, const void *key, size_t key_size,
+                                dict_entry_t **existing);
 /* Sets the value of an existing entry, freeing the old one first. */
 void dict_set_val(dict_t *d, dict_entry_t *e, void *val);
 
@@ -95,7 +110,8 @@ void *dict_fetch(dict_t *d, const void *key);
 /* Removes key, freeing key and value. Returns 0 or -ENOENT. */
 int dict_delete(dict_t *d, const void *key);
 /* Removes key without freeing it; the caller later frees the entry with
- * dict_free_unlinked (which frees key and value through the type). */
+ * dict_free_unlinked (which frees key and value through the type, or the
+ * single allocation of an embedded entry). */
 dict_entry_t *dict_unlink(dict_t *d, const void *key);
 void dict_free_unlinked(dict_t *d, dict_entry_t *e);
 

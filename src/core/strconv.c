@@ -25,7 +25,7 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int hex_value(char c)
+int strconv_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -611,8 +611,8 @@ static int split_word(const char **pp, char *out, size_t *outlen)
         } else if (*p == '\0') {
             return -EINVAL;
         } else if (mode == DOUBLE) {
-            int hi = p[0] == '\\' && p[1] == 'x' ? hex_value(p[2]) : -1;
-            int lo = hi >= 0 ? hex_value(p[3]) : -1;
+            int hi = p[0] == '\\' && p[1] == 'x' ? strconv_hex_digit(p[2]) : -1;
+            int lo = hi >= 0 ? strconv_hex_digit(p[3]) : -1;
             if (lo >= 0) {
                 out[n++] = (char)(hi * 16 + lo);
                 p += 4;

@@ -53,6 +53,9 @@ int strconv_to_memory(const char *s, size_t len, long long *out) MUST_CHECK;
 /* "1.50M"-style human form used by INFO's *_human fields. */
 size_t strconv_bytes_human(char *buf, unsigned long long n);
 
+/* The value of one hexadecimal digit (either case), or -1. */
+int strconv_hex_digit(char c);
+
 /* Glob-style matching with Redis's rules (*, ?, [abc], [^a-z], \x),
  * iterative; the empty string matches only the empty pattern. */
 bool strconv_glob_match(const char *pat, size_t plen, const char *s,

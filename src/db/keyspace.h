@@ -1,9 +1,11 @@
 /*
  * keyspace: the numbered databases (db_t), each a dict of key -> obj_t plus
- * an expires dict sharing the same key strings. Lookups apply lazy expiry and
- * update the access clock; writes go through db_add/db_set/db_delete so that
- * the environment's hooks see every change (WATCH, notifications,
- * propagation of expirations). The keyspace owns keys and values.
+ * an expires dict sharing the same key strings. The key strings live inside
+ * the keys dict's entries, so an expire entry must never outlive its key's
+ * entry. Lookups apply lazy expiry and update the access clock; writes go
+ * through db_add/db_set/db_delete so that the environment's hooks see every
+ * change (WATCH, notifications, propagation of expirations). The keyspace
+ * owns keys and values.
  */
 #ifndef RH_DB_KEYSPACE_H
 #define RH_DB_KEYSPACE_H
@@ -59,6 +61,8 @@ db_t *db_array_new(int count);
 void db_array_free(db_t *dbs, int count);
 
 /* Dict types for string-keyed tables other modules use. */
+/* db->keys is a dict_new_embedded dict of this type: its keys live in the
+ * entries. Used with dict_new, the type frees str_t keys. */
 extern const dict_type_t db_keys_type;    /* str_t keys freed, obj_t values decref'd */
 extern const dict_type_t db_expires_type; /* keys shared with keys, no frees */
 extern const dict_type_t str_set_type;    /* str_t keys freed, no values */
@@ -68,8 +72,12 @@ obj_t *db_lookup_read(db_t *db, key_ref_t key);
 obj_t *db_lookup_write(db_t *db, key_ref_t key);
 /* Without touching the access clock or counting hits. */
 obj_t *db_lookup_quiet(db_t *db, key_ref_t key);
-/* The stored key string of an existing key, or NULL. */
+/* The stored key string of an existing key, or NULL. It lives inside the
+ * key's dict entry: valid until the key is deleted, never to be freed. */
 const str_t *db_key_str(db_t *db, key_ref_t key);
+/* Bytes of the allocation holding the key's dict entry and its key string,
+ * or 0 for a missing key (MEMORY USAGE). */
+size_t db_key_mem_usage(db_t *db, key_ref_t key);
 
 /* Adds a key that does not exist; takes val. */
 void db_add(db_t *db, key_ref_t key, obj_t *val);

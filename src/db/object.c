@@ -32,20 +32,27 @@ obj_t *obj_new(int type, int encoding, void *ptr)
     return o;
 }
 
+/*
+ * An embstr is one allocation: the obj_t, a length byte, the bytes and a NUL
+ * (16 + 1 + n + 1 bytes, so up to 44 bytes of text fit in 62). ptr points at
+ * the bytes, with the length just before them. There is no str_t header:
+ * readers go through obj_string_bytes, and writers convert to raw first.
+ */
 static obj_t *new_embstr(const void *p, size_t n)
 {
-    obj_t *o = alloc_malloc(sizeof(obj_t) + sizeof(str_t) + n + 1);
-    str_t *s = (str_t *)(o + 1);
-    s->len = (uint32_t)n;
-    s->cap = (uint32_t)n;
+    REQUIRE(n <= OBJ_EMBSTR_MAX);
+    obj_t *o = alloc_malloc(sizeof(obj_t) + 1 + n + 1);
+    uint8_t *len = (uint8_t *)(o + 1);
+    char *buf = (char *)(len + 1);
+    *len = (uint8_t)n;
     if (n > 0)
-        memcpy(s->buf, p, n);
-    s->buf[n] = '\0';
+        memcpy(buf, p, n);
+    buf[n] = '\0';
     o->type = OBJ_STRING;
     o->encoding = OBJ_ENC_EMBSTR;
     o->lru = 0;
     o->refcount = 1;
-    o->ptr = s;
+    o->ptr = buf;
     return o;
 }
 
@@ -87,10 +94,12 @@ static obj_t *dup_string(const obj_t *o)
 {
     if (o->encoding == OBJ_ENC_INT)
         return obj_new_int((long long)(intptr_t)o->ptr);
-    const str_t *s = o->ptr;
+    char tmp[STRCONV_BUF];
+    size_t n;
+    const char *p = obj_string_bytes(o, tmp, &n);
     if (o->encoding == OBJ_ENC_EMBSTR)
-        return new_embstr(s->buf, s->len);
-    return obj_new_raw(s->buf, s->len);
+        return new_embstr(p, n);
+    return obj_new_raw(p, n);
 }
 
 obj_t *obj_dup(const obj_t *o)
@@ -133,6 +142,11 @@ const char *obj_string_bytes(const obj_t *o, char *tmp, size_t *len)
         *len = strconv_ll(tmp, (long long)(intptr_t)o->ptr);
         return tmp;
     }
+    if (o->encoding == OBJ_ENC_EMBSTR) {
+        const char *buf = o->ptr;
+        *len = (uint8_t)buf[-1];
+        return buf;
+    }
     const str_t *s = o->ptr;
     *len = s->len;
     return s->buf;
@@ -152,8 +166,10 @@ int obj_string_to_ll(const obj_t *o, long long *out)
         *out = (long long)(intptr_t)o->ptr;
         return 0;
     }
-    const str_t *s = o->ptr;
-    return strconv_to_ll(s->buf, s->len, out);
+    char tmp[STRCONV_BUF];
+    size_t n;
+    const char *p = obj_string_bytes(o, tmp, &n);
+    return strconv_to_ll(p, n, out);
 }
 
 size_t obj_mem_usage(const obj_t *o, size_t samples)

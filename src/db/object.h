@@ -2,7 +2,9 @@
  * obj_t: a value in the keyspace, with its type, encoding, access clock
  * (LRU seconds or LFU time+counter) and reference count. String values come
  * in three encodings, as in Redis: int (the number lives in ptr), embstr (one
- * allocation holding the object and its str_t) and raw (ptr owns a str_t).
+ * allocation holding the object, a length byte and the bytes; ptr points at
+ * the bytes and is NOT a str_t) and raw (ptr owns a str_t). Read strings with
+ * obj_string_bytes/obj_string_len whatever the encoding; modify only raw ones.
  * obj_decref frees the value when the count reaches zero.
  */
 #ifndef RH_DB_OBJECT_H

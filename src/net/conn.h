@@ -74,6 +74,7 @@ struct conn {
     bool close_after_flush;
     bool dirty;           /* On loop->dirty. */
     TAILQ_ENTRY(conn) dirty_link;
+    TAILQ_ENTRY(conn) conn_link; /* loop->conns, from accept until freed. */
 
     int fd;
     char peer[64];        /* "ip:port" or the unix path. */

@@ -18,6 +18,7 @@ int loop_init(loop_t *l)
 {
     l->uv = uv_default_loop();
     TAILQ_INIT(&l->dirty);
+    TAILQ_INIT(&l->conns);
     l->before_flush = NULL;
     l->after_flush = NULL;
     int r = uv_prepare_init(l->uv, &l->prepare);
@@ -70,6 +71,14 @@ static void close_walk_cb(uv_handle_t *h, void *arg)
 
 void loop_destroy(loop_t *l)
 {
+    /* Conns must be closed through conn_close so that their close callback
+     * frees them: the generic walk below would close them without one and
+     * leak them, and a write cancelled by that close would try to close the
+     * handle a second time. A conn leaves the list only when it is freed, so
+     * the iteration is safe. */
+    conn_t *c, *tmp;
+    TAILQ_FOREACH_SAFE(c, &l->conns, conn_link, tmp)
+        conn_close(c, false);
     uv_walk(l->uv, close_walk_cb, NULL);
     uv_run(l->uv, UV_RUN_DEFAULT);
     uv_loop_close(l->uv);

@@ -20,6 +20,7 @@ typedef struct loop {
     uv_loop_t *uv;
     uv_prepare_t prepare;
     TAILQ_HEAD(, conn) dirty;
+    TAILQ_HEAD(, conn) conns; /* Every open conn, so loop_destroy can close them. */
     loop_hook_cb *before_flush;
     void *before_flush_arg;
     loop_hook_cb *after_flush;
@@ -31,7 +32,8 @@ int loop_init(loop_t *l) __attribute__((warn_unused_result));
 /* Runs the loop until loop_stop. */
 void loop_run(loop_t *l);
 void loop_stop(loop_t *l);
-/* Closes every handle and runs the loop until they are closed. */
+/* Closes every conn (dropping unsent output) and every other handle, and
+ * runs the loop until they are closed and freed. */
 void loop_destroy(loop_t *l);
 /* Sets the callback run in the prepare phase before dirty conns flush. */
 void loop_set_before_flush(loop_t *l, loop_hook_cb *cb, void *arg);

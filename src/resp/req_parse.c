@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/strconv.h"
 
 /*
  * Compatibility notes. The rules below follow Redis 7.0's request reader:
@@ -156,17 +157,6 @@ static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
            c == '\r';
-}
-
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Appends a slice to argv, growing the array geometrically; a multibulk
@@ -362,8 +352,8 @@ static bool unquote_double(char *buf, size_t end, size_t *r, size_t *w)
             return false;
         char c = buf[i];
         if (c == '\\' && i + 3 < end && buf[i + 1] == 'x' &&
-            hex_val(buf[i + 2]) >= 0 && hex_val(buf[i + 3]) >= 0) {
-            buf[o++] = (char)(hex_val(buf[i + 2]) * 16 + hex_val(buf[i + 3]));
+            strconv_hex_digit(buf[i + 2]) >= 0 && strconv_hex_digit(buf[i + 3]) >= 0) {
+            buf[o++] = (char)(strconv_hex_digit(buf[i + 2]) * 16 + strconv_hex_digit(buf[i + 3]));
             i += 4;
         } else if (c == '\\' && i + 1 < end) {
             switch (buf[i + 1]) {

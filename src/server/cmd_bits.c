@@ -299,9 +299,9 @@ static bool bitop_sources(client_t *c, tstr_span_t *src, char (*nums)[24], size_
             src[k].n = strconv_ll(nums[k], (long long)(intptr_t)o->ptr);
             src[k].p = (const uint8_t *)nums[k];
         } else if (o != NULL) {
-            const str_t *s = o->ptr;
-            src[k].p = (const uint8_t *)s->buf;
-            src[k].n = s->len;
+            /* Not an int, so the bytes are borrowed and tmp stays unused. */
+            char tmp[STRCONV_BUF];
+            src[k].p = value_bytes(o, tmp, &src[k].n);
         }
         if (src[k].n > *maxlen)
             *maxlen = src[k].n;

@@ -401,10 +401,8 @@ void cmd_memory_usage(client_t *c)
         reply_null(&c->reply);
         return;
     }
-    const str_t *k = db_key_str(c->db, key);
-    size_t n = obj_mem_usage(o, (size_t)samples) + sizeof(dict_entry_t);
-    if (k != NULL)
-        n += str_alloc_size(k);
+    /* The key string lives inside its dict entry: one allocation for both. */
+    size_t n = obj_mem_usage(o, (size_t)samples) + db_key_mem_usage(c->db, key);
     reply_int(&c->reply, (long long)n);
 }
 

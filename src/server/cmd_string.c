@@ -29,8 +29,10 @@ static void reply_value(client_t *c, const obj_t *o)
         reply_bulk_ll(&c->reply, (long long)(intptr_t)o->ptr);
         return;
     }
-    const str_t *s = o->ptr;
-    reply_bulk(&c->reply, s->buf, s->len);
+    char tmp[STRCONV_BUF];
+    size_t n;
+    const char *p = obj_string_bytes(o, tmp, &n);
+    reply_bulk(&c->reply, p, n);
 }
 
 /* Looks key up for reading. Returns false after replying WRONGTYPE when it
