@@ -44,6 +44,17 @@ typedef struct db_env {
      * once for each side). WATCH uses it as Redis's touchAllWatchedKeysInDb. */
     void (*replacing)(db_t *db, db_t *with);
 
+    /* Encoding thresholds of the collection types (the server's options
+     * store directly into these). */
+    long long hash_max_listpack_entries;
+    long long hash_max_listpack_value;
+    long long list_max_listpack_size;
+    long long list_compress_depth;
+    long long set_max_intset_entries;
+    long long zset_max_listpack_entries;
+    long long zset_max_listpack_value;
+    long long hll_sparse_max_bytes;
+
     uint64_t stat_hits, stat_misses, stat_expired, stat_evicted;
     uint64_t stat_expired_stale_perc_x100;
     uint64_t stat_expire_cycle_time_used_us;

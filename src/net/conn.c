@@ -51,23 +51,24 @@ static void fill_names(conn_t *c)
         format_addr(&ss, c->local, sizeof(c->local));
 }
 
-/* Hands libuv the free tail of the input buffer, growing it when the tail is
- * short or when a big argument wants the buffer sized for it. */
+/* Hands libuv the free tail of the input buffer. While a big argument is
+ * expected the buffer is sized to exactly what it needs (iwant) and the read
+ * is capped there; otherwise the buffer grows whenever its free tail is
+ * shorter than one read chunk. The short-tail rule must not apply to a big
+ * argument: near its end the tail is always short, and growing there would
+ * double a buffer that already has room for the whole argument. */
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *out)
 {
     UNUSED(suggested);
     conn_t *c = h->data;
-    size_t want = c->ilen + CONN_READ_CHUNK;
-    if (c->iwant > c->ilen) {
-        want = c->iwant;
-    }
-    if (c->icap < want || c->icap - c->ilen < 1024) {
-        size_t cap = want > c->icap ? want : c->icap * 2;
-        c->ibuf = alloc_realloc(c->ibuf, cap + 1);
-        c->icap = cap;
+    bool big = c->iwant > c->ilen;
+    size_t want = big ? c->iwant : c->ilen + CONN_READ_CHUNK;
+    if (c->icap < want) {
+        c->ibuf = alloc_realloc(c->ibuf, want + 1);
+        c->icap = want;
     }
     size_t room = c->icap - c->ilen;
-    if (c->iwant > c->ilen && c->iwant - c->ilen < room)
+    if (big && c->iwant - c->ilen < room)
         room = c->iwant - c->ilen;
     *out = uv_buf_init(c->ibuf + c->ilen, (unsigned int)room);
 }
@@ -88,6 +89,13 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         conn_read_stop(c);
         c->cbs->error(c, (int)nread);
     }
+}
+
+/* Frees a conn whose accept failed; its handle is not at the start of the
+ * struct, so the handle pointer itself must not be passed to alloc_free. */
+static void free_unaccepted(uv_handle_t *h)
+{
+    alloc_free(h->data);
 }
 
 int conn_accept(loop_t *l, uv_stream_t *server, conn_kind_t kind,
@@ -111,12 +119,13 @@ int conn_accept(loop_t *l, uv_stream_t *server, conn_kind_t kind,
         r = uv_fileno(&c->h.handle, &c->fd);
     if (r != 0) {
         c->closing = true;
-        uv_close(&c->h.handle, (uv_close_cb)alloc_free);
+        uv_close(&c->h.handle, free_unaccepted);
         return r;
     }
     if (kind == CONN_KIND_TCP)
         uv_tcp_nodelay(&c->h.tcp, 1);
     fill_names(c);
+    TAILQ_INSERT_TAIL(&l->conns, c, conn_link);
     c->magic = CONN_MAGIC;
     conn_read_start(c);
     *out = c;
@@ -160,6 +169,7 @@ static void finish_close(uv_handle_t *h)
     conn_t *c = h->data;
     if (c->cbs->close != NULL)
         c->cbs->close(c);
+    TAILQ_REMOVE(&c->loop->conns, c, conn_link);
     buf_chain_destroy(&c->out);
     alloc_free(c->ibuf);
     c->ibuf = NULL;

@@ -18,6 +18,7 @@
 #define OBUF_LOW_WATER (1024 * 1024)
 
 static void on_read(conn_t *conn);
+static bool query_limit_passed(client_t *c);
 static void on_error(conn_t *conn, int status);
 static void on_close(conn_t *conn);
 static void on_drained(conn_t *conn);
@@ -104,7 +105,13 @@ void client_free(client_t *c)
         srv.stat_net_out += conn->bytes_out;
         c->conn = NULL;
         conn->data = NULL;
-        conn_close(conn, (c->flags & CLIENT_CLOSE_AFTER_REPLY) != 0);
+        /* Unsent output is dropped, as Redis's freeClient does. A client
+         * closing after its reply is only scheduled once that reply was
+         * written (on_drained), so nothing of it is lost here; flushing
+         * after the free instead would leave a conn that no CLIENT LIST,
+         * CLIENT KILL or timeout can see, held open by a peer that never
+         * reads. */
+        conn_close(conn, false);
     }
     req_parser_destroy(&c->parser);
     buf_chain_destroy(&c->fake_out);
@@ -174,6 +181,10 @@ static void on_drained(conn_t *conn)
     if (c == NULL)
         return;
     c->obuf_soft_since = 0;
+    if (c->flags & CLIENT_CLOSE_AFTER_REPLY) {
+        client_free_async(c);
+        return;
+    }
     if (c->flags & CLIENT_READ_PAUSED) {
         c->flags &= ~CLIENT_READ_PAUSED;
         client_process_input(c);
@@ -190,6 +201,12 @@ static void on_read(conn_t *conn)
         return;
     c->last_interaction = clock_mono_ms();
     srv.stat_io_reads++;
+    /* A client held by CLIENT PAUSE keeps reading (so a disconnect is seen)
+     * without parsing, so the query buffer limit is enforced here. */
+    if ((c->flags & CLIENT_PAUSED) && query_limit_passed(c)) {
+        client_free_async(c);
+        return;
+    }
     client_process_input(c);
 }
 
@@ -315,8 +332,11 @@ void client_process_input(client_t *c)
         conn_input_trim(c->conn);
     }
     if (c->conn != NULL && (c->flags & CLIENT_CLOSE_AFTER_REPLY)) {
+        /* Stop reading; the client stays listed (flag c) until its replies
+         * are written, then on_drained schedules the free. */
         conn_read_stop(c->conn);
-        client_free_async(c);
+        if (conn_pending_out(c->conn) == 0)
+            client_free_async(c);
     }
 }
 
