@@ -271,8 +271,11 @@ int evict_perform(db_t *dbs, int count, size_t maxmemory, int policy, int sample
             return -1;
         if (victim.key == NULL || victim.dbid >= count)
             continue;
-        if (db_delete(&dbs[victim.dbid], key_ref(victim.key, victim.len)))
+        if (db_delete(&dbs[victim.dbid], key_ref(victim.key, victim.len))) {
             db_env.stat_evicted++;
+            if (db_env.evicted != NULL)
+                db_env.evicted(&dbs[victim.dbid], victim.key, victim.len);
+        }
         entry_release(&victim);
         if (++evicted % 16 == 0 && clock_mono_us() - start > EVICT_TIME_LIMIT_US)
             break;

@@ -247,6 +247,8 @@ obj_t *db_lookup_read(db_t *db, key_ref_t key)
     obj_t *o = db_lookup_quiet(db, key);
     if (o == NULL) {
         db_env.stat_misses++;
+        if (db_env.missed != NULL)
+            db_env.missed(db, key.p, key.n);
         return NULL;
     }
     db_env.stat_hits++;
@@ -280,6 +282,8 @@ void db_add(db_t *db, key_ref_t key, obj_t *val)
 {
     init_clock(val);
     dict_entry_t *e = add_key(db->keys, key, val);
+    if (db_env.added != NULL)
+        db_env.added(db, e->key);
     if (db_env.modified != NULL)
         db_env.modified(db, e->key);
 }
@@ -337,6 +341,8 @@ void db_move_key(db_t *from, key_ref_t src, db_t *to, key_ref_t dst)
     dict_entry_t *ne = add_key(to->keys, dst, val);
     if (when >= 0)
         db_set_expire(to, dst, when);
+    if (db_env.added != NULL)
+        db_env.added(to, ne->key);
     if (db_env.modified != NULL)
         db_env.modified(to, ne->key);
     bool deleted = db_delete(from, src);

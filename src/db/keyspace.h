@@ -43,6 +43,13 @@ typedef struct db_env {
      * db's contents are about to be exchanged with with's (db_swap, called
      * once for each side). WATCH uses it as Redis's touchAllWatchedKeysInDb. */
     void (*replacing)(db_t *db, db_t *with);
+    /* A key was added (db_add, or the destination of db_move_key), after
+     * the addition: keyspace notifications' "new" event. */
+    void (*added)(db_t *db, const str_t *key);
+    /* A read lookup (db_lookup_read) found no key: the "keymiss" event. */
+    void (*missed)(db_t *db, const char *key, size_t len);
+    /* evict_perform removed a key (after its removal): "evicted". */
+    void (*evicted)(db_t *db, const char *key, size_t len);
 
     /* Encoding thresholds of the collection types (the server's options
      * store directly into these). */

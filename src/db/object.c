@@ -8,6 +8,7 @@
 
 static obj_free_fn *free_fns[8];
 static obj_dup_fn *dup_fns[8];
+static obj_mem_fn *mem_fns[8];
 
 void obj_register_free(int type, obj_free_fn *fn)
 {
@@ -19,6 +20,12 @@ void obj_register_dup(int type, obj_dup_fn *fn)
 {
     REQUIRE(type >= 0 && type < (int)ARRAY_LEN(dup_fns));
     dup_fns[type] = fn;
+}
+
+void obj_register_mem_usage(int type, obj_mem_fn *fn)
+{
+    REQUIRE(type >= 0 && type < (int)ARRAY_LEN(mem_fns));
+    mem_fns[type] = fn;
 }
 
 obj_t *obj_new(int type, int encoding, void *ptr)
@@ -180,6 +187,8 @@ size_t obj_mem_usage(const obj_t *o, size_t samples)
             return alloc_size(o) + alloc_size(o->ptr);
         return alloc_size(o);
     }
+    if (mem_fns[o->type] != NULL)
+        return mem_fns[o->type](o, samples);
     return alloc_size(o);
 }
 

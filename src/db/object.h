@@ -68,6 +68,12 @@ void obj_register_free(int type, obj_free_fn *fn);
 typedef obj_t *obj_dup_fn(const obj_t *o);
 void obj_register_dup(int type, obj_dup_fn *fn);
 
+/* Type-specific MEMORY USAGE estimates, registered by each type module:
+ * bytes used by the value including its obj_t, measuring up to samples
+ * elements and extrapolating (0: all elements). */
+typedef size_t obj_mem_fn(const obj_t *o, size_t samples);
+void obj_register_mem_usage(int type, obj_mem_fn *fn);
+
 obj_t *obj_new(int type, int encoding, void *ptr);
 /* A string value in the smallest encoding: int if the bytes are a canonical
  * integer, embstr if short, raw otherwise. */

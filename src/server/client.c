@@ -10,6 +10,8 @@
 #include "core/log.h"
 #include "server/config.h"
 #include "server/dispatch.h"
+#include "server/multi.h"
+#include "server/pubsub.h"
 #include "server/server.h"
 
 /* Stop reading a client whose pending output passes the high mark; resume
@@ -94,6 +96,8 @@ void client_free(client_t *c)
     }
     if (c->flags & CLIENT_MONITOR)
         TAILQ_REMOVE(&srv.monitors, c, monitor_link);
+    multi_client_free(c);
+    pubsub_client_free(c);
     if (!(c->flags & CLIENT_FAKE)) {
         TAILQ_REMOVE(&srv.clients, c, link);
         srv.nclients--;
@@ -462,13 +466,18 @@ str_t *client_info_line(str_t *s, const client_t *c)
                    (long long)((now_wall - c->ctime_ms) / 1000),
                    (long long)((now_mono - c->last_interaction) / 1000));
     s = flags_string(s, c);
+    size_t multi_mem = multi_queued_mem(c);
+    s = str_catfmt(s, " db=%d sub=%zu psub=%zu ssub=%zu multi=%lld", c->db->id,
+                   pubsub_client_count(c, PUBSUB_CHANNEL), pubsub_client_count(c, PUBSUB_PATTERN),
+                   pubsub_client_count(c, PUBSUB_SHARD), multi_queued_count(c));
     s = str_catfmt(s,
-                   " db=%d sub=0 psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=%zu "
-                   "multi-mem=0 rbs=%zu rbp=%zu obl=0 oll=%zu omem=%zu tot-mem=%zu "
+                   " qbuf=%zu qbuf-free=%zu argv-mem=%zu "
+                   "multi-mem=%zu rbs=%zu rbp=%zu obl=0 oll=%zu omem=%zu tot-mem=%zu "
                    "events=%s cmd=%s user=default redir=-1 resp=%d",
-                   c->db->id, qbuf, qbuf_free, argv_mem(c), conn ? conn->icap : 0,
+                   qbuf, qbuf_free, argv_mem(c), multi_mem, conn ? conn->icap : 0,
                    c->obuf_peak, oll, omem,
-                   sizeof(*c) + omem + (conn ? conn->icap : 0), events, cmd, c->resp);
+                   sizeof(*c) + omem + (conn ? conn->icap : 0) + multi_mem, events, cmd,
+                   c->resp);
     if (c->lib_name != NULL || c->lib_ver != NULL)
         s = str_catfmt(s, " lib-name=%s lib-ver=%s", c->lib_name ? c->lib_name->buf : "",
                        c->lib_ver ? c->lib_ver->buf : "");

@@ -27,12 +27,15 @@
  * CLOSE_AFTER_REPLY  close once the queued replies are written.
  * CLOSE_ASAP         close at the next safe point without writing more.
  * MONITOR            receives the MONITOR feed.
- * PUBSUB             in RESP2 subscriber context.
+ * PUBSUB             has subscriptions (RESP2 subscriber context; pubsub.c
+ *                    keeps it).
  * NO_EVICT           CLIENT NO-EVICT on.
  * REPLY_OFF/SKIP     CLIENT REPLY OFF, and SKIP for the next command.
  * PROTECTED          the current command has not finished (do not free).
  * PENDING_COMMAND    a parsed command waits (pause, backpressure).
  * READ_PAUSED        reading stopped for backpressure.
+ * MULTI              inside MULTI, until EXEC or DISCARD has finished (so it
+ *                    is still set while EXEC runs the queue; multi.c keeps it).
  */
 enum client_flag {
     CLIENT_CLOSE_AFTER_REPLY = 1u << 0,
@@ -95,6 +98,10 @@ struct client {
     TAILQ_ENTRY(client) close_link; /* srv.clients_to_close */
     bool on_close_list;
     TAILQ_ENTRY(client) monitor_link;
+
+    /* Per-feature state, owned by its module (NULL until first used). */
+    struct pubsub_client *pubsub; /* server/pubsub.c */
+    struct multi_state *multi;    /* server/multi.c: MULTI queue, WATCH */
 };
 
 /* Creates a client for an accepted connection and registers it. */

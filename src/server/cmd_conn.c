@@ -10,6 +10,8 @@
 #include "server/client.h"
 #include "server/config.h"
 #include "server/dispatch.h"
+#include "server/multi.h"
+#include "server/pubsub.h"
 #include "server/server.h"
 
 void cmd_ping(client_t *c)
@@ -194,6 +196,8 @@ void cmd_select(client_t *c)
 
 void cmd_reset(client_t *c)
 {
+    multi_discard(c);
+    pubsub_client_free(c);
     c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT |
                   CLIENT_NO_EVICT | CLIENT_PUBSUB);
     if (c->flags & CLIENT_MONITOR) {

@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/strconv.h"
 #include "db/keyspace.h"
+#include "db/t_set.h"
 #include "server/client.h"
 #include "server/cmd_handlers.h"
 #include "server/config.h"
@@ -79,6 +80,15 @@ static void digest_value_content(const obj_t *o, unsigned char *digest)
         size_t len;
         const char *p = obj_string_bytes(o, tmp, &len);
         digest_mix(digest, p, len);
+        break;
+    }
+    case OBJ_SET: {
+        tset_iter_t it;
+        tset_member_t m;
+        tset_iter_init(&it, (obj_t *)o);
+        while (tset_iter_next(&it, &m))
+            digest_xor(digest, m.p, m.n);
+        tset_iter_destroy(&it);
         break;
     }
     default:

@@ -26,6 +26,7 @@
 #include "server/cmd_handlers.h"
 #include "server/commands.h"
 #include "server/config.h"
+#include "server/pubsub.h"
 #include "server/server.h"
 
 /* ============================ memory ================================= */
@@ -360,14 +361,15 @@ static str_t *stats_keyspace_lines(str_t *s)
         "expired_keys:%llu\r\nexpired_stale_perc:%.2f\r\nexpired_time_cap_reached_count:0\r\n"
         "expire_cycle_cpu_milliseconds:%llu\r\nevicted_keys:%llu\r\nevicted_clients:%llu\r\n"
         "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
-        "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\npubsub_channels:0\r\n"
-        "pubsub_patterns:0\r\npubsubshard_channels:0\r\nlatest_fork_usec:0\r\n"
+        "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\npubsub_channels:%zu\r\n"
+        "pubsub_patterns:%zu\r\npubsubshard_channels:%zu\r\nlatest_fork_usec:0\r\n"
         "total_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n",
         (unsigned long long)db_env.stat_expired,
         (double)db_env.stat_expired_stale_perc_x100 / 100.0,
         (unsigned long long)(db_env.stat_expire_cycle_time_used_us / 1000),
         (unsigned long long)db_env.stat_evicted, (unsigned long long)srv.stat_evicted_clients,
-        (unsigned long long)db_env.stat_hits, (unsigned long long)db_env.stat_misses);
+        (unsigned long long)db_env.stat_hits, (unsigned long long)db_env.stat_misses,
+        pubsub_count(PUBSUB_CHANNEL), pubsub_count(PUBSUB_PATTERN), pubsub_count(PUBSUB_SHARD));
 }
 
 static str_t *stats_misc_lines(str_t *s)

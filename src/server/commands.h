@@ -32,6 +32,12 @@ typedef void cmd_proc(struct client *c);
  * NO_AUTH   allowed before authentication.
  * MAY_REPLICATE, SENTINEL, ONLY_SENTINEL, NO_MANDATORY_KEYS, PROTECTED,
  * NO_ASYNC_LOADING, NO_MULTI, MOVABLE_KEYS, ALLOW_BUSY: as in Redis 7.0.
+ * Our own flags, which COMMAND never shows:
+ * SUBSCRIBER_OK  allowed in the RESP2 subscriber context: the (P|S)SUBSCRIBE
+ *                family, PING, QUIT and RESET.
+ * TX_CONTROL     runs at once inside MULTI instead of being queued (MULTI,
+ *                EXEC, DISCARD, WATCH, QUIT, RESET); not refused for memory
+ *                inside MULTI.
  */
 enum cmd_flag {
     CMD_WRITE = 1ULL << 0,
@@ -60,6 +66,8 @@ enum cmd_flag {
     CMD_NO_MULTI = 1ULL << 24,
     CMD_MOVABLE_KEYS = 1ULL << 25,
     CMD_ALLOW_BUSY = 1ULL << 26,
+    CMD_SUBSCRIBER_OK = 1ULL << 27,
+    CMD_TX_CONTROL = 1ULL << 28,
 };
 
 /* ACL categories, in Redis's order and names. */

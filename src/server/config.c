@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/strconv.h"
 #include "db/evict.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 server_config_t cfg;
@@ -252,35 +253,27 @@ static int parse_notify(const opt_t *o, int argc, char **argv, bool from_file, s
         *err = str_new_cstr("wrong number of arguments");
         return -1;
     }
-    for (const char *p = argv[0]; *p; p++) {
-        if (strchr("Ag$lshzxeKEtmdn", *p) == NULL) {
-            *err = str_new_cstr("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
-            return -1;
-        }
+    int classes = notify_parse_classes(argv[0]);
+    if (classes < 0) {
+        *err = str_new_cstr("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+        return -1;
     }
     alloc_free(cfg.notify_keyspace_events);
     cfg.notify_keyspace_events = alloc_strdup(argv[0]);
+    /* Takes effect at once, for CONFIG SET as for the config file. */
+    notify_set_classes(classes);
     return 0;
 }
 
-/* Redis prints the flags in its canonical order. */
+/* Redis prints the classes in its canonical order. */
 static str_t *format_notify(const opt_t *o)
 {
     UNUSED(o);
     const char *v = cfg.notify_keyspace_events ? cfg.notify_keyspace_events : "";
-    str_t *s = str_new_cap(16);
-    bool all = strchr(v, 'A') != NULL;
-    if (all) {
-        s = str_cat_cstr(s, "A");
-    } else {
-        for (const char *p = "g$lshzxetd"; *p; p++)
-            if (strchr(v, *p))
-                s = str_cat(s, p, 1);
-    }
-    for (const char *p = "KEmn"; *p; p++)
-        if (strchr(v, *p))
-            s = str_cat(s, p, 1);
-    return s;
+    char buf[NOTIFY_FORMAT_MAX];
+    int classes = notify_parse_classes(v);
+    notify_format_classes(classes < 0 ? 0 : classes, buf);
+    return str_new_cstr(buf);
 }
 
 static int parse_octal(const opt_t *o, int argc, char **argv, bool from_file, str_t **err)

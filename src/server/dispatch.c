@@ -9,6 +9,7 @@
 #include "core/check.h"
 #include "core/clock.h"
 #include "server/config.h"
+#include "server/multi.h"
 #include "server/server.h"
 
 void reply_wrong_arity(client_t *c)
@@ -116,58 +117,111 @@ static bool over_maxmemory(void)
     return server_used_memory() > (size_t)cfg.maxmemory;
 }
 
+/* Counts a refused command. Inside MULTI a refusal also dooms the
+ * transaction: its EXEC answers EXECABORT. */
+static void rejected(client_t *c, cmd_t *cmd)
+{
+    if (cmd != NULL)
+        cmd->rejected_calls++;
+    multi_flag_error(c);
+}
+
+/*
+ * The memory gate: evicts first, then refuses commands that may grow memory.
+ * Inside MULTI every queued command counts as such, since the queue itself
+ * grows; EXEC counts as such when a queued command does, and is refused by
+ * aborting the transaction. Returns false after replying.
+ */
+static bool memory_gate(client_t *c, cmd_t *cmd)
+{
+    static const char oom[] = "OOM command not allowed when used memory > 'maxmemory'.";
+    server_apply_maxmemory();
+    bool in_multi = (c->flags & CLIENT_MULTI) != 0;
+    bool is_exec = in_multi && multi_is_exec(cmd);
+    uint64_t flags = cmd->flags | (is_exec ? multi_queued_flags(c) : 0);
+    bool denyoom = (flags & CMD_DENYOOM) || (in_multi && !(cmd->flags & CMD_TX_CONTROL));
+    if (!denyoom || !over_maxmemory())
+        return true;
+    cmd->rejected_calls++;
+    if (is_exec) {
+        multi_abort_exec(c, oom);
+        return false;
+    }
+    multi_flag_error(c);
+    reply_error(&c->reply, oom);
+    return false;
+}
+
+/* RESP2 clients with subscriptions may only (un)subscribe, ping, quit and
+ * reset; RESP3 clients get messages as pushes and may run anything. */
+static bool subscriber_refused(const client_t *c, const cmd_t *cmd)
+{
+    return (c->flags & CLIENT_PUBSUB) && c->resp == 2 && !(cmd->flags & CMD_SUBSCRIBER_OK);
+}
+
 int dispatch_command(client_t *c)
 {
     c->cmd_error = NULL;
     /* Gate 1: the command exists. */
     cmd_t *cmd = lookup(c);
-    if (cmd == NULL)
+    if (cmd == NULL) {
+        rejected(c, NULL);
         return DISPATCH_DONE;
+    }
     c->cmd = cmd;
     /* Gate 2: arity. */
     if (!arity_ok(cmd, c->argc)) {
-        cmd->rejected_calls++;
+        rejected(c, cmd);
         reply_wrong_arity(c);
         return DISPATCH_DONE;
     }
     /* Gate 3: authentication. */
     if (auth_required(c) && !(cmd->flags & CMD_NO_AUTH)) {
-        cmd->rejected_calls++;
+        rejected(c, cmd);
         reply_error(&c->reply, "NOAUTH Authentication required.");
         return DISPATCH_DONE;
     }
-    /* Gate 4: RESP2 subscriber context (pub/sub). */
-    if ((c->flags & CLIENT_PUBSUB) && c->resp == 2 &&
-        !(cmd->flags & CMD_PUBSUB) && cmd->proc != NULL &&
-        strcmp(cmd->fullname, "ping") != 0 && strcmp(cmd->fullname, "quit") != 0 &&
-        strcmp(cmd->fullname, "reset") != 0) {
-        cmd->rejected_calls++;
+    /* Gate 4: commands that never run inside a transaction. */
+    if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_NO_MULTI)) {
+        rejected(c, cmd);
+        reply_error(&c->reply, "ERR Command not allowed inside a transaction");
+        return DISPATCH_DONE;
+    }
+    /* Gate 5: memory. */
+    if (cfg.maxmemory > 0 && !memory_gate(c, cmd))
+        return DISPATCH_DONE;
+    /* Gate 6: RESP2 subscriber context (pub/sub). */
+    if (subscriber_refused(c, cmd)) {
+        rejected(c, cmd);
         reply_errorf(&c->reply,
                      "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
                      "PING / QUIT / RESET are allowed in this context",
                      cmd->fullname);
         return DISPATCH_DONE;
     }
-    /* Gate 5: memory. Evict first, then refuse DENYOOM commands. */
-    if (cfg.maxmemory > 0) {
-        server_apply_maxmemory();
-        if ((cmd->flags & CMD_DENYOOM) && over_maxmemory()) {
-            cmd->rejected_calls++;
-            reply_error(&c->reply, "OOM command not allowed when used memory > 'maxmemory'.");
-            return DISPATCH_DONE;
-        }
-    }
-    /* Gate 6: client pause. */
+    /* Gate 7: client pause. */
     if (server_pause_blocks(c, cmd))
         return DISPATCH_DEFER;
+    /* Gate 8: inside MULTI, commands are queued for EXEC. */
+    if ((c->flags & CLIENT_MULTI) && !(cmd->flags & CMD_TX_CONTROL)) {
+        multi_queue(c);
+        c->lastcmd = cmd;
+        reply_status(&c->reply, "QUEUED");
+        return DISPATCH_DONE;
+    }
     dispatch_call(c);
     return DISPATCH_DONE;
 }
+
+/* Error replies counted by calls nested in the running one (the commands
+ * EXEC runs), so that EXEC itself fails only for its own errors. */
+static uint64_t nested_errors;
 
 void dispatch_call(client_t *c)
 {
     cmd_t *cmd = c->cmd;
     uint64_t errors_before = srv.stat_total_error_replies;
+    uint64_t nested_before = nested_errors;
     uint64_t dirty_before = srv.dirty;
     int dbid = c->db->id;
     server_update_clocks();
@@ -177,8 +231,10 @@ void dispatch_call(client_t *c)
     int64_t dur = clock_mono_us() - start;
     srv.current_client = NULL;
     UNUSED(dirty_before);
-    if (srv.stat_total_error_replies > errors_before)
+    uint64_t errors = srv.stat_total_error_replies - errors_before;
+    if (errors > nested_errors - nested_before)
         cmd->failed_calls++;
+    nested_errors = nested_before + errors;
     commands_record(cmd, (uint64_t)dur);
     srv.stat_commands++;
     c->commands_processed++;

@@ -1,7 +1,8 @@
 /*
  * dispatch: runs one parsed command through the fixed sequence of gates
- * (exists, arity, auth, OOM, pause, call) and records its statistics. The
- * gates read command flags only.
+ * (exists, arity, auth, no-multi, OOM, subscriber context, pause, MULTI
+ * queueing, call) and records its statistics. The gates read command flags
+ * only; a command refused inside MULTI fails the transaction.
  */
 #ifndef RH_SERVER_DISPATCH_H
 #define RH_SERVER_DISPATCH_H

@@ -15,6 +15,7 @@
 #include "core/str.h"
 #include "server/config.h"
 #include "server/server.h"
+#include "server/supervise.h"
 
 static void usage(void)
 {
@@ -126,6 +127,8 @@ int main(int argc, char **argv)
                 "specify a config file use %s /path/to/redis.conf", argv[0]);
     else
         log_msg(LOG_LEVEL_WARNING, "Configuration loaded");
+    supervise_init();
+    supervise_check_host();
     if (server_init() != 0) {
         log_msg(LOG_LEVEL_WARNING, "server initialisation failed");
         return 1;
@@ -136,6 +139,7 @@ int main(int argc, char **argv)
     log_msg(LOG_LEVEL_NOTICE, "Running mode=standalone, port=%lld.", cfg.port);
     log_msg(LOG_LEVEL_NOTICE, "Server initialized");
     log_msg(LOG_LEVEL_NOTICE, "Ready to accept connections");
+    supervise_ready(&srv.loop);
     server_run();
     server_destroy();
     return srv.exit_code;

@@ -29,8 +29,25 @@ enum notify_class {
     NOTIFY_NEW = 1 << 14,     /* n (not part of A) */
 };
 
+/* The classes 'A' stands for: every type class, not K, E, m or n. */
+#define NOTIFY_ALL                                                                         \
+    (NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET | \
+     NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE)
+
+/* Room for the longest text notify_format_classes writes, NUL included. */
+#define NOTIFY_FORMAT_MAX 24
+
 /* Parses the option's letters into class bits; -1 on a bad letter. */
 int notify_parse_classes(const char *letters);
+/* Writes classes as CONFIG GET shows them (Redis 7.0's canonical order,
+ * which leaves out 'n') into out; returns the length. */
+size_t notify_format_classes(int classes, char out[NOTIFY_FORMAT_MAX]);
+/* Sets the enabled classes (CONFIG SET and the config file, at once). */
+void notify_set_classes(int classes);
+int notify_get_classes(void);
+/* Installs the keyspace hooks that report expirations ("expired"),
+ * evictions ("evicted"), new keys ("new") and read misses ("keymiss"). */
+void notify_init(void);
 /* Publishes event for key in database dbid if cls is enabled. */
 void notify_keyspace_event(int cls, const char *event, const char *key, size_t keylen,
                            int dbid);

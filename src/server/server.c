@@ -16,6 +16,10 @@
 #include "db/evict.h"
 #include "server/commands.h"
 #include "server/dispatch.h"
+#include "server/multi.h"
+#include "server/notify.h"
+#include "server/pubsub.h"
+#include "server/supervise.h"
 
 server_t srv;
 
@@ -139,8 +143,27 @@ static int open_tcp_listeners(void)
     return 0;
 }
 
+int server_adopt_listener(int fd, bool is_unix, const char *name)
+{
+    if (srv.nlisteners >= SERVER_MAX_LISTENERS)
+        return UV_EMFILE;
+    listener_t *l;
+    int r = listener_fd_open(&srv.loop, fd, is_unix ? CONN_KIND_UNIX : CONN_KIND_TCP, name,
+                             accept_cb, NULL, &l);
+    if (r != 0)
+        return r;
+    srv.listeners[srv.nlisteners++] = l;
+    srv.sockets_inherited = true;
+    return 0;
+}
+
 int server_listen(void)
 {
+    int adopted = supervise_adopt_sockets();
+    if (adopted < 0)
+        return -1;
+    if (adopted > 0)
+        return 0;
     if (open_tcp_listeners() != 0)
         return -1;
     if (cfg.unixsocket != NULL && cfg.unixsocket[0] != '\0') {
@@ -164,6 +187,11 @@ int server_listen(void)
 
 int server_apply_bind(str_t **err)
 {
+    if (srv.sockets_inherited) {
+        *err = str_new_cstr("the listeners come from socket activation; change the socket "
+                            "unit instead");
+        return -1;
+    }
     for (int i = 0; i < srv.nlisteners; i++) {
         if (srv.listeners[i]->kind == CONN_KIND_TCP) {
             listener_close(srv.listeners[i]);
@@ -333,6 +361,7 @@ int server_prepare_shutdown(int flags, str_t **err)
     UNUSED(err);
     UNUSED(flags);
     log_msg(LOG_LEVEL_WARNING, "User requested shutdown...");
+    supervise_stopping();
     if (cfg.pidfile != NULL && cfg.pidfile[0] != '\0')
         unlink(cfg.pidfile);
     log_msg(LOG_LEVEL_WARNING, "Redis is now ready to exit, bye bye...");
@@ -385,6 +414,8 @@ int server_init(void)
     commands_init();
     srv.ndbs = (int)cfg.databases;
     srv.dbs = db_array_new(srv.ndbs);
+    notify_init();
+    multi_init();
     db_env.lfu_log_factor = (int)cfg.lfu_log_factor;
     db_env.lfu_decay_time = (int)cfg.lfu_decay_time;
     db_env.lfu = cfg.maxmemory_policy == MAXMEMORY_ALLKEYS_LFU ||
@@ -419,6 +450,8 @@ void server_destroy(void)
         c->flags &= ~CLIENT_PROTECTED;
         client_free(c);
     }
+    pubsub_destroy();
+    multi_destroy();
     for (int i = 0; i < srv.nlisteners; i++)
         listener_close(srv.listeners[i]);
     srv.nlisteners = 0;
@@ -614,7 +647,10 @@ void server_feed_monitors(client_t *c, int dbid, int argc, const arg_t *argv)
     client_t *m;
     TAILQ_FOREACH(m, &srv.monitors, monitor_link)
     {
-        if (m->conn != NULL && !m->on_close_list)
+        /* A monitor that is closing gets no more feed, as in Redis (not
+         * even its own QUIT): its output must be able to drain. */
+        if (m->conn != NULL && !m->on_close_list &&
+            !(m->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)))
             conn_write(m->conn, line->buf, line->len);
     }
     str_free(line);

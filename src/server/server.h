@@ -81,6 +81,7 @@ typedef struct server {
     char *config_file;
     int64_t cron_loops;
     bool shutdown_asap;
+    bool sockets_inherited; /* Listeners came from socket activation. */
     int shutdown_flags;
     int exit_code;
 
@@ -133,6 +134,9 @@ enum shutdown_flag {
 
 int server_init(void) __attribute__((warn_unused_result));
 int server_listen(void) __attribute__((warn_unused_result));
+/* Adopts an inherited listening socket (socket activation). */
+int server_adopt_listener(int fd, bool is_unix, const char *name)
+    __attribute__((warn_unused_result));
 void server_run(void);
 void server_destroy(void);
 /* Starts the orderly shutdown; returns 0, or -1 with a reason. */

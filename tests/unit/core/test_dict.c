@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -516,6 +518,270 @@ static void test_empty(void)
 }
 
 /* ===================================================================== */
+/* Embedded keys                                                          */
+/* ===================================================================== */
+
+/* An embedded dict never frees keys; counting calls proves it. The key
+ * itself must not be freed here, since it is part of the entry. */
+static int embed_key_frees;
+
+static void count_key_free(void *p)
+{
+    (void)p;
+    embed_key_frees++;
+}
+
+static const dict_type_t embed_type = {
+    .hash = str_hash,
+    .key_eq = str_key_eq,
+    .key_free = count_key_free,
+    .val_free = str_destroy,
+};
+
+/* Bytes of a serialized str_t key: header, bytes and NUL. */
+static size_t key_size(const str_t *k)
+{
+    return sizeof(str_t) + k->len + 1;
+}
+
+/* Adds "key:i" -> "val:i" from a temporary key that is freed right away, so
+ * a lookup that works later proves the dict kept its own copy. */
+static dict_entry_t *embed_add(dict_t *d, size_t i, dict_entry_t **existing)
+{
+    str_t *k = key_str(i);
+    dict_entry_t *e = dict_add_embedded(d, k, key_size(k), existing);
+    str_free(k);
+    if (e != NULL)
+        e->v.val = str_fmt("val:%zu", i);
+    return e;
+}
+
+/* Whether "key:i" is present with "val:i". */
+static bool embed_has(dict_t *d, size_t i)
+{
+    str_t *k = key_str(i), *want = str_fmt("val:%zu", i);
+    str_t *got = dict_fetch(d, k);
+    bool found = got != NULL && str_cmp(got, want) == 0;
+    str_free(k);
+    str_free(want);
+    return found;
+}
+
+/* The number in an entry's "key:N" key. */
+static size_t embed_key_num(const dict_entry_t *e)
+{
+    const str_t *k = e->key;
+    return (size_t)strtoull(k->buf + 4, NULL, 10);
+}
+
+static void test_embedded_basic(void)
+{
+    subtest("embedded keys: add, find, delete, rehash");
+    size_t mem0 = alloc_used();
+    embed_key_frees = 0;
+    dict_t *d = dict_new_embedded(&embed_type);
+    int bad = 0, inside = 0, mid = 0;
+    for (size_t i = 0; i < MANY; i++) {
+        dict_entry_t *e = embed_add(d, i, NULL);
+        bad += e == NULL;
+        inside += e != NULL && e->key == (void *)(e + 1);
+        mid += dict_is_rehashing(d);
+    }
+    is_int(bad, 0, "all adds succeed");
+    is_int(inside, MANY, "every key lives right after its entry");
+    ok(mid > 0, "%d adds ran mid-rehash", mid);
+    is_int(dict_size(d), MANY, "size is %d", MANY);
+
+    size_t before = alloc_used();
+    dict_entry_t *existing = NULL;
+    ok(embed_add(d, 77, &existing) == NULL, "duplicate add is NULL");
+    is_str(existing ? ((str_t *)existing->v.val)->buf : NULL, "val:77",
+           "duplicate add reports the existing entry");
+    is_int(alloc_used(), before, "a duplicate add allocates nothing");
+
+    bad = 0;
+    for (size_t i = 0; i < MANY; i++)
+        bad += !embed_has(d, i);
+    is_int(bad, 0, "every key is found with its value");
+
+    /* Entries and keys are one allocation each: a grown, fully rehashed
+     * table holds entries, slots and the dict and nothing else. */
+    while (dict_rehash(d, 1000))
+        ;
+    size_t entries = 0;
+    dict_iter_t it;
+    dict_iter_init(&it, d, false);
+    for (dict_entry_t *e; (e = dict_iter_next(&it)) != NULL;)
+        entries += alloc_size(e) + alloc_size(e->v.val);
+    dict_iter_destroy(&it);
+    is_int(alloc_used() - mem0,
+           entries + alloc_size(d->t[0].slots) + alloc_size(d),
+           "one allocation per entry and key");
+
+    bad = 0;
+    for (size_t i = 0; i < MANY; i += 2) {
+        str_t *k = key_str(i);
+        bad += dict_delete(d, k) != 0;
+        bad += dict_delete(d, k) != -ENOENT;
+        str_free(k);
+    }
+    is_int(bad, 0, "deleting even keys works once, then is -ENOENT");
+    bad = 0;
+    for (size_t i = 0; i < MANY; i++)
+        bad += embed_has(d, i) != (i % 2 == 1);
+    is_int(bad, 0, "exactly the odd keys are found");
+
+    is_int(dict_shrink_to_fit(d), 0, "shrink_to_fit");
+    ok(dict_is_rehashing(d), "shrink starts a rehash");
+    bad = 0;
+    for (size_t i = 1; i < MANY; i += 2)
+        bad += !embed_has(d, i);
+    is_int(bad, 0, "every odd key is found while shrinking");
+    dict_rehash_ms(d, 1000);
+    ok(!dict_is_rehashing(d), "rehash finished");
+    is_int(dict_slots(d), 65536, "shrunk to fit 50k keys");
+
+    is_int(embed_key_frees, 0, "key_free is never called");
+    dict_free(d);
+    is_int(embed_key_frees, 0, "not even by dict_free");
+    is_int(alloc_used(), mem0, "dict_free releases all memory");
+}
+
+static void test_embedded_unlink(void)
+{
+    subtest("embedded keys: unlink, free_unlinked, set_val, long keys");
+    size_t mem0 = alloc_used();
+    embed_key_frees = 0;
+    dict_t *d = dict_new_embedded(&embed_type);
+    for (size_t i = 0; i < 10; i++)
+        (void)embed_add(d, i, NULL);
+    str_t *probe = key_str(3);
+    dict_entry_t *u = dict_unlink(d, probe);
+    ok(u != NULL && u->key == (void *)(u + 1), "unlink returns the entry");
+    is_int(dict_size(d), 9, "unlinked entry is gone");
+    ok(dict_find(d, probe) == NULL, "and cannot be found");
+    is_str(u != NULL ? ((const str_t *)u->key)->buf : NULL, "key:3",
+           "its key stays readable until freed");
+    dict_free_unlinked(d, u);
+    str_free(probe);
+
+    /* A key much longer than the entry, with a NUL inside. */
+    str_t *big = str_new_cap(1000);
+    for (int i = 0; i < 1000; i++)
+        big = str_cat(big, i == 500 ? "\0" : "x", 1);
+    dict_entry_t *e = dict_add_embedded(d, big, key_size(big), NULL);
+    ok(e != NULL && alloc_size(e) >= sizeof(*e) + key_size(big),
+       "a 1000-byte key fits in its entry");
+    if (e != NULL)
+        dict_set_val(d, e, str_new_cstr("one"));
+    if (e != NULL)
+        dict_set_val(d, e, str_new_cstr("two"));
+    str_t *copy = str_dup(big);
+    str_free(big);
+    is_str(((str_t *)dict_fetch(d, copy))->buf, "two", "found by content");
+    copy->buf[500] = 'x';
+    ok(dict_fetch(d, copy) == NULL, "the NUL byte is part of the key");
+    str_free(copy);
+
+    is_int(embed_key_frees, 0, "key_free is never called");
+    dict_empty(d, NULL, NULL);
+    is_int(dict_size(d), 0, "dict_empty empties it");
+    ok(embed_add(d, 1, NULL) != NULL && embed_has(d, 1), "usable after dict_empty");
+    dict_free(d);
+    is_int(embed_key_frees, 0, "key_free is never called by dict_empty either");
+    is_int(alloc_used(), mem0, "all memory released");
+}
+
+static void embed_mark_seen(void *arg, const dict_entry_t *e)
+{
+    size_t k = embed_key_num(e);
+    if (k <= SCAN_MAX)
+        scan_seen[k] = 1;
+    ++*(size_t *)arg;
+}
+
+static void test_embedded_scan_random(void)
+{
+    subtest("embedded keys: scan while growing and shrinking, random, sample");
+    size_t mem0 = alloc_used();
+    dict_t *d = dict_new_embedded(&embed_type);
+    for (size_t i = 1; i <= 500; i++)
+        (void)embed_add(d, i, NULL);
+    memset(scan_seen, 0, sizeof(scan_seen));
+    size_t next = 501, visits = 0, calls = 0, mid = 0;
+    uint64_t cursor = 0;
+    do {
+        mid += dict_is_rehashing(d);
+        cursor = dict_scan(d, cursor, embed_mark_seen, &visits);
+        calls++;
+        for (int j = 0; j < 3 && next <= 8000; j++, next++)
+            (void)embed_add(d, next, NULL);
+    } while (cursor != 0 && calls < 1000000);
+    is_int(cursor, 0, "growing scan ended");
+    is_int(count_missing(1, 500, 1), 0, "every original key seen");
+    ok(mid > 0, "%zu of %zu calls ran mid-rehash", mid, calls);
+
+    memset(scan_seen, 0, sizeof(scan_seen));
+    size_t victim = next - 1;
+    cursor = 0;
+    calls = 0;
+    do {
+        cursor = dict_scan(d, cursor, embed_mark_seen, &visits);
+        calls++;
+        for (int j = 0; j < 100 && victim > 300; j++, victim--) {
+            str_t *k = key_str(victim);
+            (void)dict_delete(d, k);
+            str_free(k);
+        }
+        if (!dict_is_rehashing(d))
+            (void)dict_shrink_to_fit(d);
+    } while (cursor != 0 && calls < 1000000);
+    is_int(cursor, 0, "shrinking scan ended");
+    is_int(count_missing(1, 300, 1), 0, "every kept key seen");
+
+    int bad = 0;
+    dict_entry_t *out[32];
+    for (int round = 0; round < 100; round++) {
+        dict_entry_t *e = dict_random(d);
+        bad += e == NULL || embed_key_num(e) < 1 || embed_key_num(e) > 300;
+        size_t n = dict_sample(d, out, 32);
+        for (size_t i = 0; i < n; i++)
+            bad += embed_key_num(out[i]) < 1 || embed_key_num(out[i]) > 300;
+    }
+    is_int(bad, 0, "random and sample return live entries");
+    dict_free(d);
+    is_int(alloc_used(), mem0, "all memory released");
+}
+
+/* Plain inserts into an embedded dict (and the reverse) abort. */
+static void test_embedded_misuse(void)
+{
+    subtest("embedded keys: misuse aborts");
+    for (int mode = 0; mode < 2; mode++) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            if (freopen("/dev/null", "w", stderr) == NULL)
+                _exit(2);
+            str_t *k = str_new_cstr("k");
+            if (mode == 0) {
+                dict_t *d = dict_new_embedded(&embed_type);
+                (void)dict_add_raw(d, k, NULL);
+            } else {
+                dict_t *d = dict_new(&str_type);
+                (void)dict_add_embedded(d, k, key_size(k), NULL);
+            }
+            _exit(0);
+        }
+        int status = 0;
+        waitpid(pid, &status, 0);
+        ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+           mode == 0 ? "dict_add_raw on an embedded dict aborts"
+                     : "dict_add_embedded on a plain dict aborts");
+    }
+}
+
+/* ===================================================================== */
 /* SipHash                                                                */
 /* ===================================================================== */
 
@@ -622,5 +888,9 @@ int main(void)
     test_scan_churn();
     test_random_sample();
     test_empty();
+    test_embedded_basic();
+    test_embedded_unlink();
+    test_embedded_scan_random();
+    test_embedded_misuse();
     return done_testing();
 }

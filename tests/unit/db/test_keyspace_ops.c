@@ -1,7 +1,10 @@
 /*
  * Unit tests for the keyspace operations the generic commands rely on:
  * db_move_key (RENAME, MOVE), obj_dup (COPY), and the hooks db_empty and
- * db_swap fire (FLUSHDB, FLUSHALL, SWAPDB).
+ * db_swap fire (FLUSHDB, FLUSHALL, SWAPDB); the compact embstr layout; and
+ * the keys embedded in their dict entries, which the expires dict borrows, so
+ * every removal path must drop the expire entry first (a sanitizer build
+ * turns a slip into a use-after-free report).
  */
 #include <config.h>
 #include "db/keyspace.h"
@@ -122,6 +125,148 @@ static void test_hooks(db_t *dbs)
     ok(replacing_with[0] == NULL, "empty: with NULL");
 }
 
+/* ---- compact embstr ---------------------------------------------------- */
+
+static void test_embstr(void)
+{
+    char tmp[STRCONV_BUF], text[64];
+    int bad = 0;
+    for (size_t n = 0; n <= 45; n++) {
+        for (size_t i = 0; i < n; i++)
+            text[i] = (char)(i == 3 ? '\0' : 'a' + (int)(i % 26));
+        size_t mem0 = alloc_used();
+        obj_t *o = obj_new_string_noint(text, n);
+        bad += o->encoding != (n <= OBJ_EMBSTR_MAX ? OBJ_ENC_EMBSTR : OBJ_ENC_RAW);
+        size_t len;
+        const char *p = obj_string_bytes(o, tmp, &len);
+        bad += len != n || memcmp(p, text, n) != 0 || p[n] != '\0';
+        bad += obj_string_len(o) != n;
+        if (n <= OBJ_EMBSTR_MAX) {
+            /* One allocation: object, length byte, bytes and NUL. */
+            bad += alloc_used() - mem0 != alloc_size(o);
+            bad += alloc_size(o) < sizeof(obj_t) + 1 + n + 1;
+            bad += obj_mem_usage(o, 0) != alloc_size(o);
+        }
+        obj_t *d = obj_dup(o);
+        p = obj_string_bytes(d, tmp, &len);
+        bad += d->encoding != o->encoding || len != n || memcmp(p, text, n) != 0;
+        obj_decref(d);
+        obj_decref(o);
+        bad += alloc_used() != mem0;
+    }
+    is_int(bad, 0, "embstr of 0..44 bytes (45 is raw): bytes, length, one allocation");
+
+    obj_t *o = obj_new_string_noint("-42", 3);
+    long long v = 0;
+    ok(o->encoding == OBJ_ENC_EMBSTR && obj_string_to_ll(o, &v) == 0 && v == -42,
+       "an embstr holding a number parses");
+    obj_decref(o);
+    o = obj_new_string("value:123456", 12);
+    /* 16 + 1 + 12 + 1 = 30 bytes: jemalloc's 32-byte class, as in Redis. */
+    if (strncmp(alloc_name(), "jemalloc", 8) == 0)
+        is_int(alloc_size(o), 32, "a 12-byte embstr takes 32 bytes");
+    else
+        ok(alloc_size(o) >= 30, "a 12-byte embstr takes 30 bytes or more");
+    obj_decref(o);
+}
+
+/* ---- embedded keys and the expires dict -------------------------------- */
+
+static key_ref_t numbered(char *buf, size_t size, const char *prefix, int i)
+{
+    int n = snprintf(buf, size, "%s%d", prefix, i);
+    return key_ref(buf, (size_t)n);
+}
+
+/* Adds key:first..key:last to db, every other one with a TTL at when. */
+static void add_keys(db_t *db, int first, int last, int64_t when)
+{
+    char kb[32];
+    for (int i = first; i <= last; i++) {
+        key_ref_t key = numbered(kb, sizeof(kb), "key:", i);
+        db_add(db, key, obj_new_string("value", 5));
+        if (i % 2 == 0)
+            db_set_expire(db, key, when);
+    }
+}
+
+static void test_key_memory(db_t *dbs)
+{
+    db_empty(&dbs[0]);
+    db_empty(&dbs[1]);
+    size_t mem0 = alloc_used();
+    char kb[32];
+
+    /* One allocation holds the entry and the key. */
+    db_add(&dbs[0], k("seed"), obj_new_string("v", 1));
+    size_t mem1 = alloc_used();
+    db_add(&dbs[0], k("key:123456"), obj_new_string("value:123456", 12));
+    obj_t *v = db_lookup_quiet(&dbs[0], k("key:123456"));
+    size_t entry = db_key_mem_usage(&dbs[0], k("key:123456"));
+    is_int(alloc_used() - mem1, entry + alloc_size(v), "a key costs its entry and its value");
+    ok(entry >= sizeof(dict_entry_t) + sizeof(str_t) + 11, "the entry holds the key (%zu)", entry);
+    const str_t *ks = db_key_str(&dbs[0], k("key:123456"));
+    ok(ks != NULL && ks->len == 10 && memcmp(ks->buf, "key:123456", 11) == 0,
+       "the stored key is a NUL-terminated str_t");
+    is_int(db_key_mem_usage(&dbs[0], k("nokey")), 0, "no entry for a missing key");
+
+    /* Keys longer than the stack buffer lookups use. */
+    char big[300];
+    memset(big, 'b', sizeof(big));
+    db_add(&dbs[0], key_ref(big, sizeof(big)), obj_new_string("v", 1));
+    db_set_expire(&dbs[0], key_ref(big, sizeof(big)), db_env.now_ms + 1000);
+    ok(db_lookup_quiet(&dbs[0], key_ref(big, sizeof(big))) != NULL, "a 300-byte key is found");
+    ok(db_delete(&dbs[0], key_ref(big, sizeof(big))), "and deleted with its TTL");
+    is_int((long long)dict_size(dbs[0].expires), 0, "its expire entry went first");
+
+    /* Every removal path with TTLs in play. */
+    add_keys(&dbs[0], 1, 400, db_env.now_ms + 100000);
+    int bad = 0;
+    for (int i = 1; i <= 40; i++)
+        bad += !db_delete(&dbs[0], numbered(kb, sizeof(kb), "key:", i));
+    is_int(bad, 0, "db_delete of keys with and without TTLs");
+    for (int i = 42; i <= 60; i += 2)
+        db_set_expire(&dbs[0], numbered(kb, sizeof(kb), "key:", i), db_env.now_ms - 1);
+    for (int i = 42; i <= 60; i += 2)
+        bad += db_lookup_quiet(&dbs[0], numbered(kb, sizeof(kb), "key:", i)) != NULL;
+    is_int(bad, 0, "lazy expiry deletes key and expire entry");
+    for (int i = 62; i <= 100; i += 2)
+        db_set_expire(&dbs[0], numbered(kb, sizeof(kb), "key:", i), db_env.now_ms - 1);
+    long long expired = 0;
+    for (int round = 0; round < 100 && expired < 20; round++)
+        expired += db_active_expire(dbs, 2, 1000000);
+    is_int(expired, 20, "active expiry deletes the 20 due keys");
+    for (int i = 102; i <= 120; i += 2)
+        db_set(&dbs[0], numbered(kb, sizeof(kb), "key:", i), obj_new_string("w", 1), false);
+    for (int i = 122; i <= 140; i += 2)
+        db_set(&dbs[0], numbered(kb, sizeof(kb), "key:", i), obj_new_string("w", 1), true);
+    char kb2[32];
+    for (int i = 141; i <= 160; i++)
+        db_move_key(&dbs[0], numbered(kb, sizeof(kb), "key:", i), &dbs[0],
+                    numbered(kb2, sizeof(kb2), "renamed:", i));
+    for (int i = 161; i <= 180; i++)
+        db_move_key(&dbs[0], numbered(kb, sizeof(kb), "key:", i), &dbs[1],
+                    numbered(kb2, sizeof(kb2), "moved:", i));
+    is_int((long long)dict_size(dbs[0].expires), 10 + 10 + 110,
+           "expires holds exactly the keys that kept a TTL");
+    is_int((long long)dict_size(dbs[1].expires), 10, "moved TTLs are in the other db");
+    for (int i = 161; i <= 180; i += 2)
+        bad += db_get_expire(&dbs[1], numbered(kb, sizeof(kb), "moved:", i)) != -1;
+    for (int i = 162; i <= 180; i += 2)
+        bad += db_get_expire(&dbs[1], numbered(kb, sizeof(kb), "moved:", i)) < 0;
+    is_int(bad, 0, "moved keys have the TTLs they had");
+    db_swap(&dbs[0], &dbs[1]);
+    for (int i = 181; i <= 200; i++)
+        bad += !db_delete(&dbs[1], numbered(kb, sizeof(kb), "key:", i));
+    for (int i = 161; i <= 170; i++)
+        bad += !db_delete(&dbs[0], numbered(kb, sizeof(kb), "moved:", i));
+    is_int(bad, 0, "deletes after SWAPDB");
+    db_empty(&dbs[0]);
+    db_empty(&dbs[1]);
+    ok(dict_size(dbs[0].expires) == 0 && dict_size(dbs[1].expires) == 0, "all expires gone");
+    is_int(alloc_used(), mem0, "every key, value and entry was freed");
+}
+
 int main(void)
 {
     db_env.now_ms = 1700000000000LL;
@@ -131,6 +276,9 @@ int main(void)
     test_move_key(dbs);
     test_dup();
     test_hooks(dbs);
+    test_embstr();
+    test_key_memory(dbs);
+    add_keys(&dbs[0], 1, 100, db_env.now_ms + 1000);
     db_array_free(dbs, 2);
     return done_testing();
 }
