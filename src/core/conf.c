@@ -182,6 +182,46 @@ int conf_parse_file(const char *path, conf_line_cb *cb, void *arg, str_t **err)
     return rc;
 }
 
+static int write_all(int fd, const char *data, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        off += (size_t)w;
+    }
+    return 0;
+}
+
+/* Overwrites path in place: new bytes first, then the truncation, so a crash
+ * leaves either the old or the new text followed by a stale tail rather than
+ * an empty file. Used when only the file itself is writable (a service
+ * sandbox that bind-mounts one file read-write inside a read-only /etc). */
+static int write_in_place(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = write_all(fd, data, len);
+    if (rc == 0 && ftruncate(fd, (off_t)len) != 0)
+        rc = -errno;
+    if (rc == 0 && fsync(fd) != 0)
+        rc = -errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = -errno;
+    return rc;
+}
+
+/* The directory refused a new file, or the target is a mount point. */
+static bool dir_not_writable(int err)
+{
+    return err == -EROFS || err == -EACCES || err == -EPERM || err == -EBUSY;
+}
+
 int conf_write_atomic(const char *path, const char *data, size_t len)
 {
     str_t *tmp = str_fmt("%s.tmp-%d", path, (int)getpid());
@@ -190,27 +230,24 @@ int conf_write_atomic(const char *path, const char *data, size_t len)
     if (fd < 0) {
         rc = -errno;
         str_free(tmp);
-        return rc;
+        return dir_not_writable(rc) ? write_in_place(path, data, len) : rc;
     }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = -errno;
-            break;
-        }
-        off += (size_t)w;
-    }
+    rc = write_all(fd, data, len);
     if (rc == 0 && fsync(fd) != 0)
         rc = -errno;
     if (close(fd) != 0 && rc == 0)
         rc = -errno;
-    if (rc == 0 && rename(tmp->buf, path) != 0)
-        rc = -errno;
-    if (rc != 0) {
+    bool renamed = false;
+    if (rc == 0) {
+        if (rename(tmp->buf, path) == 0)
+            renamed = true;
+        else
+            rc = -errno;
+    }
+    if (!renamed) {
         unlink(tmp->buf);
+        if (rc == -EBUSY)
+            rc = write_in_place(path, data, len);
     } else {
         char *copy = alloc_strdup(path);
         int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY);

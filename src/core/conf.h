@@ -34,7 +34,9 @@ int conf_parse_file(const char *path, conf_line_cb *cb, void *arg, str_t **err)
 str_t *conf_read_file(const char *path);
 
 /* Writes data to path atomically: a temporary file in the same directory,
- * fsync, rename, then fsync of the directory. Returns 0 or -errno. */
+ * fsync, rename, then fsync of the directory. When the directory is not
+ * writable (read-only or no permission) or path is a mount point, falls back
+ * to overwriting path in place. Returns 0 or -errno. */
 int conf_write_atomic(const char *path, const char *data, size_t len)
     __attribute__((warn_unused_result));
 

@@ -69,12 +69,17 @@ static uint8_t op_val(uint8_t value, uint32_t run)
     return (uint8_t)(0x80 | (value - 1) << 2 | (run - 1));
 }
 
-/* The second byte of an XZERO at offset i of an n-byte body. Redis reads
- * the string's terminating NUL when a corrupt body ends inside an XZERO,
- * so a missing byte reads as zero here too. */
+/*
+ * The second byte of an XZERO at offset i of an n-byte body. When a corrupt
+ * body ends inside an XZERO, Redis reads the byte after the string (its
+ * terminator, or what an earlier update left there, see sparse_raise), so
+ * that byte is read here too: every sketch handed to this module is a
+ * string followed by one readable byte, as str_t and embedded strings are.
+ */
 static uint8_t xzero_low(const uint8_t *b, size_t i, size_t n)
 {
-    return i + 1 < n ? b[i + 1] : 0;
+    UNUSED(n);
+    return b[i + 1];
 }
 
 /* Writes a run of zeros as ZERO when it fits, else XZERO; returns bytes. */
@@ -360,7 +365,8 @@ static void merge_adjacent(str_t *s, size_t from)
         }
         p++;
     }
-    str_setlen(s, end);
+    if (end != s->len)
+        str_setlen(s, end);
 }
 
 /* The opcode holding register index: its offset, the offset of the one
@@ -447,9 +453,12 @@ static int sparse_raise(str_t **sp, uint32_t index, uint8_t val, size_t sparse_m
         if (pos.at + oldlen <= len)
             memmove(b + pos.at + seqlen, b + pos.at + oldlen, len - pos.at - oldlen);
         memcpy(b + pos.at, seq, seqlen);
-        /* For an XZERO cut short by the end of a corrupt body this drops
-         * the sequence's last byte, as Redis does. */
         str_setlen(*sp, len + seqlen - oldlen);
+        /* An XZERO cut short by the end of a corrupt body counted as two
+         * bytes: Redis then leaves the sequence's last byte just past the
+         * new end, where the next read of a cut XZERO finds it. */
+        if (pos.at + oldlen > len)
+            (*sp)->buf[len + seqlen - oldlen] = (char)seq[seqlen - 1];
     }
     merge_adjacent(*sp, pos.prev != SIZE_MAX ? pos.prev : HLL_HDR_SIZE);
     hll_cache_invalidate((*sp)->buf);

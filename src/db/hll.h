@@ -9,7 +9,9 @@
  * MurmurHash64A (seed 0xadc83b19); the estimate is Ertl's improved
  * estimator. Functions taking str_t ** may replace the string (growth, or
  * promotion from sparse to dense) and invalidate the old pointer; the
- * caller owns every string.
+ * caller owns every string. Sketches passed as (p, n) must be followed by
+ * one readable byte, as str_t and embedded string values are (see
+ * xzero_low in hll.c for why).
  */
 #ifndef RH_DB_HLL_H
 #define RH_DB_HLL_H

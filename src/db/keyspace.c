@@ -303,6 +303,16 @@ void db_overwrite(db_t *db, key_ref_t key, obj_t *val)
         db_env.modified(db, e->key);
 }
 
+void db_replace_encoding(db_t *db, key_ref_t key, obj_t *val)
+{
+    dict_entry_t *e = find_entry(db->keys, key);
+    REQUIRE(e != NULL);
+    obj_t *old = e->v.val;
+    val->lru = old->lru;
+    e->v.val = val;
+    obj_decref(old);
+}
+
 void db_set(db_t *db, key_ref_t key, obj_t *val, bool keep_ttl)
 {
     dict_entry_t *e = find_entry(db->keys, key);

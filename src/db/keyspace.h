@@ -101,6 +101,11 @@ size_t db_key_mem_usage(db_t *db, key_ref_t key);
 void db_add(db_t *db, key_ref_t key, obj_t *val);
 /* Replaces the value of an existing key, keeping its TTL; takes val. */
 void db_overwrite(db_t *db, key_ref_t key, obj_t *val);
+/* Replaces the value of an existing key with val holding the same data in
+ * another representation (a private raw copy before an in-place edit).
+ * Not a change: no hook fires; the TTL and the access clock are kept.
+ * Takes val. */
+void db_replace_encoding(db_t *db, key_ref_t key, obj_t *val);
 /* Adds or replaces; the TTL is removed unless keep_ttl. Takes val. */
 void db_set(db_t *db, key_ref_t key, obj_t *val, bool keep_ttl);
 /* Returns true if the key existed. */

@@ -45,8 +45,9 @@ obj_t *tstr_writable(db_t *db, key_ref_t key, obj_t *o)
     size_t n;
     const char *p = obj_string_bytes(o, tmp, &n);
     obj_t *copy = obj_new_raw(p, n);
-    /* The copy is made before db_overwrite drops our reference to o. */
-    db_overwrite(db, key, copy);
+    /* The copy is made before the keyspace drops our reference to o. The
+     * data stays the same, so this is not a change (WATCH ignores it). */
+    db_replace_encoding(db, key, copy);
     return copy;
 }
 

@@ -34,7 +34,8 @@ bool tstr_range(long long len, bool reject_reversed_negatives, long long *start,
 /*
  * Returns a string value of key that may be modified in place: o itself if
  * it is raw and unshared, else a raw copy stored under key with
- * db_overwrite (the TTL is kept). o must be the current value of key.
+ * db_replace_encoding (the TTL is kept; no change is signalled). o must be
+ * the current value of key.
  */
 obj_t *tstr_writable(db_t *db, key_ref_t key, obj_t *o);
 

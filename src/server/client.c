@@ -452,9 +452,10 @@ str_t *client_info_line(str_t *s, const client_t *c)
     const conn_t *conn = c->conn;
     const char *laddr = conn ? conn->local : "";
     int fd = conn ? conn->fd : -1;
-    /* The client running a command shows that command, as in Redis. */
-    const cmd_t *last = c == srv.current_client && c->cmd != NULL ? c->cmd : c->lastcmd;
-    const char *cmd = last ? last->fullname : "NULL";
+    /* The command the client sent last, set when it is looked up: the
+     * running one, and EXEC (not the queued command) inside a transaction,
+     * as in Redis. */
+    const char *cmd = c->lastcmd ? c->lastcmd->fullname : "NULL";
     size_t qbuf = conn ? conn->ilen : 0;
     size_t qbuf_free = conn ? conn->icap - conn->ilen : 0;
     size_t omem = conn ? conn->out.alloc : 0;

@@ -14,6 +14,7 @@
 #include "server/cmd_handlers.h"
 #include "server/config.h"
 #include "server/dispatch.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 /* ---- shared helpers --------------------------------------------------- */
@@ -119,6 +120,7 @@ void cmd_setbit(client_t *c)
     if (grown || old != on) {
         db_signal_modified(c->db, key);
         srv.dirty++;
+        notify_keyspace_event(NOTIFY_STRING, "setbit", key.p, key.n, c->db->id);
     }
     reply_int(&c->reply, old);
 }
@@ -342,10 +344,13 @@ void cmd_bitop(client_t *c)
         if (maxlen > 0) {
             str_t *res = str_new(NULL, maxlen);
             tstr_bitop(op, (uint8_t *)res->buf, maxlen, src, (size_t)nsrc);
+            db_expire_if_needed(c->db, dest);
             db_set(c->db, dest, obj_new_raw_str(res), false);
             srv.dirty++;
+            notify_keyspace_event(NOTIFY_STRING, "set", dest.p, dest.n, c->db->id);
         } else if (db_delete(c->db, dest)) {
             srv.dirty++;
+            notify_keyspace_event(NOTIFY_GENERIC, "del", dest.p, dest.n, c->db->id);
         }
         reply_int(&c->reply, (long long)maxlen);
     }
@@ -529,6 +534,7 @@ static void bitfield_write(client_t *c, const bf_op_t *ops, int nops)
     if (changes > 0) {
         db_signal_modified(c->db, key);
         srv.dirty += (uint64_t)changes;
+        notify_keyspace_event(NOTIFY_STRING, "setbit", key.p, key.n, c->db->id);
     }
 }
 

@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/strconv.h"
 #include "db/keyspace.h"
+#include "db/t_hash.h"
 #include "db/t_set.h"
 #include "server/client.h"
 #include "server/cmd_handlers.h"
@@ -89,6 +90,19 @@ static void digest_value_content(const obj_t *o, unsigned char *digest)
         while (tset_iter_next(&it, &m))
             digest_xor(digest, m.p, m.n);
         tset_iter_destroy(&it);
+        break;
+    }
+    case OBJ_HASH: {
+        thash_iter_t it;
+        thash_str_t f, v;
+        thash_iter_init(&it, (obj_t *)o);
+        while (thash_iter_next(&it, &f, &v)) {
+            unsigned char pair[DIGEST_LEN] = {0};
+            digest_mix(pair, f.p, f.n);
+            digest_mix(pair, v.p, v.n);
+            digest_xor(digest, pair, DIGEST_LEN);
+        }
+        thash_iter_destroy(&it);
         break;
     }
     default:

@@ -39,7 +39,8 @@ static bool check_hll(client_t *c, const obj_t *o)
 }
 
 /* The value of key as a raw string this key alone holds, replacing a
- * shared or embedded one with a copy, so it can be changed in place. */
+ * shared or embedded one with a copy, so it can be changed in place (not a
+ * change in itself: no modification hook fires). */
 static obj_t *unshare_value(client_t *c, key_ref_t key, obj_t *o)
 {
     if (o->refcount == 1 && o->encoding == OBJ_ENC_RAW)
@@ -48,7 +49,7 @@ static obj_t *unshare_value(client_t *c, key_ref_t key, obj_t *o)
     size_t n;
     const char *p = obj_string_bytes(o, tmp, &n);
     obj_t *copy = obj_new_raw(p, n);
-    db_overwrite(c->db, key, copy);
+    db_replace_encoding(c->db, key, copy);
     return copy;
 }
 

@@ -21,19 +21,35 @@
 #include "server/client.h"
 #include "server/config.h"
 #include "server/dispatch.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 /* ============================== helpers ============================== */
 
+/* Publishes a keyspace event for key in database db. */
+static void notify(db_t *db, int cls, const char *event, key_ref_t key)
+{
+    notify_keyspace_event(cls, event, key.p, key.n, db->id);
+}
+
 /* A read lookup that leaves the access clock alone but counts a keyspace
- * hit or miss, like Redis's LOOKUP_NOTOUCH (EXISTS, TYPE, TTL, OBJECT). */
-static obj_t *lookup_notouch(db_t *db, key_ref_t key)
+ * hit or miss, like Redis's LOOKUP_NOTOUCH (OBJECT). */
+static obj_t *lookup_nonotify(db_t *db, key_ref_t key)
 {
     obj_t *o = db_lookup_quiet(db, key);
     if (o != NULL)
         db_env.stat_hits++;
     else
         db_env.stat_misses++;
+    return o;
+}
+
+/* The same, with the "keymiss" event of a miss (EXISTS, TYPE, TTL). */
+static obj_t *lookup_notouch(db_t *db, key_ref_t key)
+{
+    obj_t *o = lookup_nonotify(db, key);
+    if (o == NULL)
+        notify(db, NOTIFY_KEY_MISS, "keymiss", key);
     return o;
 }
 
@@ -104,6 +120,7 @@ static void del_generic(client_t *c)
         if (db_delete(c->db, key)) {
             srv.dirty++;
             deleted++;
+            notify(c->db, NOTIFY_GENERIC, "del", key);
         }
     }
     reply_int(&c->reply, deleted);
@@ -248,9 +265,11 @@ static void expire_generic(client_t *c, int64_t base, bool seconds)
     if (when <= db_env.now_ms && !db_env.replica_mode) {
         bool deleted = db_delete(c->db, key);
         INSIST(deleted);
+        notify(c->db, NOTIFY_GENERIC, "del", key);
     } else {
         db_set_expire(c->db, key, when);
         db_signal_modified(c->db, key);
+        notify(c->db, NOTIFY_GENERIC, "expire", key);
     }
     srv.dirty++;
     reply_int(&c->reply, 1);
@@ -327,6 +346,7 @@ void cmd_persist(client_t *c)
     }
     db_signal_modified(c->db, key);
     srv.dirty++;
+    notify(c->db, NOTIFY_GENERIC, "persist", key);
     reply_int(&c->reply, 1);
 }
 
@@ -550,6 +570,8 @@ static void rename_generic(client_t *c, bool nx)
     }
     db_move_key(c->db, src, c->db, dst);
     srv.dirty++;
+    notify(c->db, NOTIFY_GENERIC, "rename_from", src);
+    notify(c->db, NOTIFY_GENERIC, "rename_to", dst);
     if (nx)
         reply_int(&c->reply, 1);
     else
@@ -624,6 +646,7 @@ void cmd_copy(client_t *c)
     if (when >= 0)
         db_set_expire(dst, to, when);
     srv.dirty++;
+    notify(dst, NOTIFY_GENERIC, "copy_to", to);
     reply_int(&c->reply, 1);
 }
 
@@ -649,6 +672,8 @@ void cmd_move(client_t *c)
     }
     db_move_key(c->db, key, dst, key);
     srv.dirty++;
+    notify(c->db, NOTIFY_GENERIC, "move_from", key);
+    notify(dst, NOTIFY_GENERIC, "move_to", key);
     reply_int(&c->reply, 1);
 }
 
@@ -733,7 +758,7 @@ void cmd_object_help(client_t *c)
  * after replying null. */
 static obj_t *object_lookup(client_t *c)
 {
-    obj_t *o = lookup_notouch(c->db, arg_key(&c->argv[2]));
+    obj_t *o = lookup_nonotify(c->db, arg_key(&c->argv[2]));
     if (o == NULL)
         reply_null(&c->reply);
     return o;

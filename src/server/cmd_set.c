@@ -199,8 +199,9 @@ void cmd_scard(client_t *c)
 
 /* ---- SPOP and SRANDMEMBER --------------------------------------------- */
 
-/* SPOP key count: the whole set when count covers it (the key goes); most
- * of it by keeping a random remainder in a new set; else one by one. */
+/* SPOP key count: the whole set when count covers it (the key goes); one
+ * by one when what stays is more than a fifth of what goes; else by moving
+ * the random remainder to a new set that replaces the old one. */
 static void spop_count(client_t *c)
 {
     long long count;
@@ -218,8 +219,8 @@ static void spop_count(client_t *c)
     key_ref_t key = arg_key(&c->argv[1]);
     size_t size = tset_size(set);
     notify(c, NOTIFY_SET, "spop", &c->argv[1]);
-    srv.dirty += count;
     if ((unsigned long long)count >= size) {
+        srv.dirty += (long long)size;
         obj_t *all = tset_union(&set, 1);
         reply_members(c, all);
         obj_decref(all);
@@ -227,8 +228,10 @@ static void spop_count(client_t *c)
         notify(c, NOTIFY_GENERIC, "del", &c->argv[1]);
         return;
     }
-    if ((size_t)count * 5 > size) {
-        obj_t *rest = tset_split_random(set, size - (size_t)count);
+    srv.dirty += count;
+    size_t remaining = size - (size_t)count;
+    if (remaining * 5 <= (size_t)count) {
+        obj_t *rest = tset_split_random(set, remaining);
         reply_members(c, set);
         db_overwrite(c->db, key, rest);
         return;

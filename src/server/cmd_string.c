@@ -19,9 +19,16 @@
 #include "server/cmd_handlers.h"
 #include "server/config.h"
 #include "server/dispatch.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 /* ---- shared helpers --------------------------------------------------- */
+
+/* Publishes a keyspace event for key in the client's database. */
+static void notify(client_t *c, int cls, const char *event, key_ref_t key)
+{
+    notify_keyspace_event(cls, event, key.p, key.n, c->db->id);
+}
 
 static void reply_value(client_t *c, const obj_t *o)
 {
@@ -193,6 +200,10 @@ static void set_generic(client_t *c, key_ref_t key, const arg_t *val, unsigned f
         found = old != NULL;
     } else if (flags & (SET_NX | SET_XX)) {
         found = db_lookup_write(c->db, key) != NULL;
+    } else {
+        /* As a write lookup would: an expired key goes first, so the
+         * write below adds a new key. */
+        db_expire_if_needed(c->db, key);
     }
     if (((flags & SET_NX) && found) || ((flags & SET_XX) && !found)) {
         if (!(flags & SET_GET))
@@ -204,6 +215,9 @@ static void set_generic(client_t *c, key_ref_t key, const arg_t *val, unsigned f
     if (when >= 0)
         db_set_expire(c->db, key, when);
     srv.dirty++;
+    notify(c, NOTIFY_STRING, "set", key);
+    if (when >= 0)
+        notify(c, NOTIFY_GENERIC, "expire", key);
     if (!(flags & SET_GET))
         reply_ok(&c->reply);
 }
@@ -212,8 +226,10 @@ void cmd_set(client_t *c)
 {
     key_ref_t key = arg_key(&c->argv[1]);
     if (c->argc == 3) {
+        db_expire_if_needed(c->db, key);
         db_set(c->db, key, obj_new_string(c->argv[2].p, c->argv[2].n), false);
         srv.dirty++;
+        notify(c, NOTIFY_STRING, "set", key);
         reply_ok(&c->reply);
         return;
     }
@@ -235,6 +251,7 @@ void cmd_setnx(client_t *c)
     }
     db_add(c->db, key, obj_new_string(c->argv[2].p, c->argv[2].n));
     srv.dirty++;
+    notify(c, NOTIFY_STRING, "set", key);
     reply_int(&c->reply, 1);
 }
 
@@ -274,6 +291,7 @@ void cmd_getdel(client_t *c)
     reply_value(c, o);
     db_delete(c->db, key);
     srv.dirty++;
+    notify(c, NOTIFY_GENERIC, "del", key);
 }
 
 /* Applies GETEX's expire change to an existing key. A time already past
@@ -283,13 +301,16 @@ static void getex_apply(client_t *c, key_ref_t key, const set_opts_t *o, int64_t
     if (when >= 0 && when <= db_env.now_ms && !db_env.replica_mode) {
         db_delete(c->db, key);
         srv.dirty++;
+        notify(c, NOTIFY_GENERIC, "del", key);
     } else if (when >= 0) {
         db_set_expire(c->db, key, when);
         db_signal_modified(c->db, key);
         srv.dirty++;
+        notify(c, NOTIFY_GENERIC, "expire", key);
     } else if ((o->flags & SET_PERSIST) && db_remove_expire(c->db, key)) {
         db_signal_modified(c->db, key);
         srv.dirty++;
+        notify(c, NOTIFY_GENERIC, "persist", key);
     }
 }
 
@@ -332,7 +353,10 @@ static void mset_all(client_t *c)
 {
     for (int j = 1; j < c->argc; j += 2) {
         const arg_t *v = &c->argv[j + 1];
-        db_set(c->db, arg_key(&c->argv[j]), obj_new_string(v->p, v->n), false);
+        key_ref_t key = arg_key(&c->argv[j]);
+        db_expire_if_needed(c->db, key);
+        db_set(c->db, key, obj_new_string(v->p, v->n), false);
+        notify(c, NOTIFY_STRING, "set", key);
     }
     srv.dirty += (uint64_t)(c->argc - 1) / 2;
 }
@@ -385,6 +409,7 @@ void cmd_append(client_t *c)
         db_signal_modified(c->db, key);
     }
     srv.dirty++;
+    notify(c, NOTIFY_STRING, "append", key);
     reply_int(&c->reply, (long long)len);
 }
 
@@ -428,6 +453,7 @@ void cmd_setrange(client_t *c)
     o->ptr = tstr_setrange(o->ptr, (size_t)off, v->p, v->n);
     db_signal_modified(c->db, key);
     srv.dirty++;
+    notify(c, NOTIFY_STRING, "setrange", key);
     reply_int(&c->reply, (long long)((str_t *)o->ptr)->len);
 }
 
@@ -485,6 +511,7 @@ static void incr_generic(client_t *c, long long incr)
         db_add(c->db, key, obj_new_int(v));
     }
     srv.dirty++;
+    notify(c, NOTIFY_STRING, "incrby", key);
     reply_int(&c->reply, v);
 }
 
@@ -570,6 +597,7 @@ void cmd_incrbyfloat(client_t *c)
     else
         db_add(c->db, key, nv);
     srv.dirty++;
+    notify(c, NOTIFY_STRING, "incrbyfloat", key);
     reply_bulk(&c->reply, buf, n);
 }
 

@@ -344,61 +344,149 @@ static const command_arg_t args_92[] = {
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_93[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_history_t history_94[] = {
+    {"2.4.0", "Accepts multiple `field` arguments."},
+};
+static const command_arg_t args_95[] = {
     {"username", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"password", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_94[] = {
+static const command_arg_t args_96[] = {
     {"protover", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"username_password", "block", -1, "AUTH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_93, 2},
+    {"username_password", "block", -1, "AUTH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_95, 2},
     {"clientname", "string", -1, "SETNAME", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_95[] = {
-    {"arguments", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_94, 3},
-};
-static const command_history_t history_96[] = {
-    {"6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."},
-};
 static const command_arg_t args_97[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"arguments", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_96, 3},
 };
-static const command_arg_t args_98[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"increment", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+static const command_history_t history_98[] = {
+    {"6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."},
 };
 static const command_arg_t args_99[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"increment", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_100[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_101[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_102[] = {"nondeterministic_output_order"};
+static const command_arg_t args_103[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"increment", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_104[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"increment", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_105[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_106[] = {"nondeterministic_output_order"};
+static const command_arg_t args_107[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_108[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_109[] = {
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_110[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_109, 2},
+};
+static const command_arg_t args_111[] = {
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"withvalues", "pure-token", -1, "WITHVALUES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_112[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"options", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_111, 2},
+};
+static const char *const tips_113[] = {"nondeterministic_output"};
+static const command_arg_t args_114[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const char *const tips_115[] = {"nondeterministic_output"};
+static const command_arg_t args_116[] = {
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_117[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_116, 2},
+};
+static const command_history_t history_118[] = {
+    {"4.0.0", "Accepts multiple `field` and `value` arguments."},
+};
+static const command_arg_t args_119[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_120[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_121[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_122[] = {"nondeterministic_output_order"};
+static const command_arg_t args_123[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_124[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"increment", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_125[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"increment", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_126[] = {
     {"section", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_101[] = {
+static const command_history_t history_127[] = {
     {"7.0.0", "Added support for taking multiple section arguments."},
 };
-static const char *const tips_102[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
-static const command_arg_t args_103[] = {
+static const char *const tips_128[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
+static const command_arg_t args_129[] = {
     {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_104[] = {"request_policy:all_shards", "nondeterministic_output_order"};
-static const char *const tips_105[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const command_arg_t args_106[] = {
+static const char *const tips_130[] = {"request_policy:all_shards", "nondeterministic_output_order"};
+static const char *const tips_131[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+static const command_arg_t args_132[] = {
     {"event", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_107[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const command_arg_t args_108[] = {
+static const char *const tips_133[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+static const command_arg_t args_134[] = {
     {"command", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_109[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const command_arg_t args_110[] = {
+static const char *const tips_135[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+static const command_arg_t args_136[] = {
     {"event", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_111[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const char *const tips_112[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const command_arg_t args_113[] = {
+static const char *const tips_137[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+static const char *const tips_138[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+static const command_arg_t args_139[] = {
     {"event", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_114[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
-static const command_arg_t args_115[] = {
+static const char *const tips_140[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
+static const command_arg_t args_141[] = {
     {"key1", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key2", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"len", "pure-token", -1, "LEN", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
@@ -406,226 +494,372 @@ static const command_arg_t args_115[] = {
     {"len", "integer", -1, "MINMATCHLEN", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"withmatchlen", "pure-token", -1, "WITHMATCHLEN", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_116[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
-static const char *const tips_117[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
-static const char *const tips_118[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
-static const char *const tips_119[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
-static const command_arg_t args_120[] = {
+static const char *const tips_142[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
+static const char *const tips_143[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
+static const char *const tips_144[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
+static const char *const tips_145[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
+static const command_arg_t args_146[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, "SAMPLES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_121[] = {
+static const command_arg_t args_147[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_122[] = {"request_policy:multi_shard"};
-static const command_arg_t args_123[] = {
+static const char *const tips_148[] = {"request_policy:multi_shard"};
+static const command_arg_t args_149[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"db", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_124[] = {
+static const command_arg_t args_150[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_125[] = {
-    {"key_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_124, 2},
+static const command_arg_t args_151[] = {
+    {"key_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_150, 2},
 };
-static const char *const tips_126[] = {"request_policy:multi_shard", "response_policy:all_succeeded"};
-static const command_arg_t args_127[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_128[] = {
-    {"key_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_127, 2},
-};
-static const char *const tips_129[] = {"request_policy:multi_shard", "response_policy:agg_min"};
-static const command_arg_t args_130[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const char *const tips_131[] = {"nondeterministic_output"};
-static const command_arg_t args_132[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const char *const tips_133[] = {"nondeterministic_output"};
-static const command_arg_t args_134[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const char *const tips_135[] = {"nondeterministic_output"};
-static const command_arg_t args_136[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const char *const tips_137[] = {"nondeterministic_output"};
-static const command_arg_t args_138[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_139[] = {
-    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_140[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"milliseconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_139, 4},
-};
-static const command_history_t history_141[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
-};
-static const command_arg_t args_142[] = {
-    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_143[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"unix-time-milliseconds", "unix-time", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_142, 4},
-};
-static const command_history_t history_144[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
-};
-static const command_arg_t args_145[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_146[] = {
-    {"message", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-};
-static const char *const tips_147[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
-static const command_arg_t args_148[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"milliseconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_149[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_history_t history_150[] = {
-    {"2.8.0", "Added the -2 reply."},
-};
-static const char *const tips_151[] = {"nondeterministic_output"};
-static const char *const tips_152[] = {"request_policy:all_shards", "nondeterministic_output"};
+static const char *const tips_152[] = {"request_policy:multi_shard", "response_policy:all_succeeded"};
 static const command_arg_t args_153[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"newkey", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_154[] = {
+    {"key_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_153, 2},
+};
+static const char *const tips_155[] = {"request_policy:multi_shard", "response_policy:agg_min"};
+static const command_arg_t args_156[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_157[] = {"nondeterministic_output"};
+static const command_arg_t args_158[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_159[] = {"nondeterministic_output"};
+static const command_arg_t args_160[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_161[] = {"nondeterministic_output"};
+static const command_arg_t args_162[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_163[] = {"nondeterministic_output"};
+static const command_arg_t args_164[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_165[] = {
+    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_166[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"milliseconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_165, 4},
+};
+static const command_history_t history_167[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+static const command_arg_t args_168[] = {
+    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_169[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"unix-time-milliseconds", "unix-time", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_168, 4},
+};
+static const command_history_t history_170[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+static const command_arg_t args_171[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_172[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_173[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const char *const notes_174[] = {"RW because it may change the internal representation of the key, and propagate to replicas"};
+static const command_arg_t args_175[] = {
+    {"subcommand", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_176[] = {
+    {"destkey", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"sourcekey", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_177[] = {
+    {"message", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const char *const tips_178[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
+static const command_arg_t args_179[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"milliseconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_180[] = {
+    {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_181[] = {
+    {"pattern", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_180, 1},
+};
+static const command_arg_t args_182[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_history_t history_183[] = {
+    {"2.8.0", "Added the -2 reply."},
+};
+static const char *const tips_184[] = {"nondeterministic_output"};
+static const command_arg_t args_185[] = {
+    {"channel", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"message", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_186[] = {
+    {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_187[] = {
+    {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_188[] = {
+    {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_189[] = {
+    {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_190[] = {
+    {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const char *const tips_191[] = {"request_policy:all_shards", "nondeterministic_output"};
+static const command_arg_t args_192[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"newkey", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_history_t history_155[] = {
+static const command_arg_t args_193[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"newkey", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_history_t history_194[] = {
     {"3.2.0", "The command no longer returns an error when source and destination names are the same."},
 };
-static const command_arg_t args_156[] = {
+static const command_arg_t args_195[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_history_t history_196[] = {
+    {"2.4.0", "Accepts multiple `member` arguments."},
+};
+static const command_arg_t args_197[] = {
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"type", "string", -1, "TYPE", NULL, "6.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_157[] = {
+static const command_history_t history_198[] = {
     {"6.0.0", "Added the `TYPE` subcommand."},
 };
-static const char *const tips_158[] = {"nondeterministic_output", "request_policy:special"};
-static const command_arg_t args_159[] = {
+static const char *const tips_199[] = {"nondeterministic_output", "request_policy:special"};
+static const command_arg_t args_200[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_201[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const char *const tips_202[] = {"nondeterministic_output_order"};
+static const command_arg_t args_203[] = {
+    {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_204[] = {
     {"index", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_160[] = {
+static const command_arg_t args_205[] = {
     {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_161[] = {
+static const command_arg_t args_206[] = {
     {"seconds", "integer", -1, "EX", NULL, "2.6.12", NULL, 0, NULL, NULL, 0},
     {"milliseconds", "integer", -1, "PX", NULL, "2.6.12", NULL, 0, NULL, NULL, 0},
     {"unix-time-seconds", "unix-time", -1, "EXAT", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
     {"keepttl", "pure-token", -1, "KEEPTTL", NULL, "6.0.0", NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_162[] = {
+static const command_arg_t args_207[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "2.6.12", NULL, CMD_ARG_OPTIONAL, NULL, args_160, 2},
+    {"condition", "oneof", -1, NULL, NULL, "2.6.12", NULL, CMD_ARG_OPTIONAL, NULL, args_205, 2},
     {"get", "pure-token", -1, "GET", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_161, 5},
+    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_206, 5},
 };
-static const command_history_t history_163[] = {
+static const command_history_t history_208[] = {
     {"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."},
     {"6.0.0", "Added the `KEEPTTL` option."},
     {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."},
     {"7.0.0", "Allowed the `NX` and `GET` options to be used together."},
 };
-static const char *const notes_164[] = {"RW and ACCESS due to the optional `GET` argument"};
-static const command_arg_t args_165[] = {
+static const char *const notes_209[] = {"RW and ACCESS due to the optional `GET` argument"};
+static const command_arg_t args_210[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_166[] = {
+static const command_arg_t args_211[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"seconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_167[] = {
+static const command_arg_t args_212[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_168[] = {
+static const command_arg_t args_213[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_169[] = {
+static const command_arg_t args_214[] = {
     {"nosave", "pure-token", -1, "NOSAVE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"save", "pure-token", -1, "SAVE", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_170[] = {
-    {"nosave_save", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_169, 2},
+static const command_arg_t args_215[] = {
+    {"nosave_save", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_214, 2},
     {"now", "pure-token", -1, "NOW", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"force", "pure-token", -1, "FORCE", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"abort", "pure-token", -1, "ABORT", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_171[] = {
+static const command_history_t history_216[] = {
     {"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."},
 };
-static const command_arg_t args_172[] = {
+static const command_arg_t args_217[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const char *const tips_218[] = {"nondeterministic_output_order"};
+static const command_arg_t args_219[] = {
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"limit", "integer", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_220[] = {
+    {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_221[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_222[] = {
     {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_173[] = {
+static const command_history_t history_223[] = {
     {"4.0.0", "Added client IP address, port and name to the reply."},
 };
-static const char *const tips_174[] = {"request_policy:all_nodes", "nondeterministic_output"};
-static const char *const tips_175[] = {"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"};
-static const char *const tips_176[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
-static const command_arg_t args_177[] = {
+static const char *const tips_224[] = {"request_policy:all_nodes", "nondeterministic_output"};
+static const char *const tips_225[] = {"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"};
+static const char *const tips_226[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
+static const command_arg_t args_227[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_178[] = {
+static const char *const tips_228[] = {"nondeterministic_output_order"};
+static const command_arg_t args_229[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_230[] = {
+    {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_231[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, "3.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_history_t history_232[] = {
+    {"3.2.0", "Added the `count` argument."},
+};
+static const char *const tips_233[] = {"nondeterministic_output"};
+static const command_arg_t args_234[] = {
+    {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"message", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_235[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, "2.6.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_history_t history_236[] = {
+    {"2.6.0", "Added the optional `count` argument."},
+};
+static const char *const tips_237[] = {"nondeterministic_output"};
+static const command_arg_t args_238[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_history_t history_239[] = {
+    {"2.4.0", "Accepts multiple `member` arguments."},
+};
+static const command_arg_t args_240[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const char *const tips_241[] = {"nondeterministic_output"};
+static const command_arg_t args_242[] = {
+    {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_243[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_244[] = {
+    {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_245[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"end", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_179[] = {
+static const command_arg_t args_246[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const char *const tips_247[] = {"nondeterministic_output_order"};
+static const command_arg_t args_248[] = {
+    {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_249[] = {
+    {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_250[] = {
     {"index1", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"index2", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_180[] = {"nondeterministic_output"};
-static const command_arg_t args_181[] = {
+static const char *const tips_251[] = {"nondeterministic_output"};
+static const command_arg_t args_252[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_182[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
-static const command_arg_t args_183[] = {
+static const char *const tips_253[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
+static const command_arg_t args_254[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_history_t history_184[] = {
+static const command_history_t history_255[] = {
     {"2.8.0", "Added the -2 reply."},
 };
-static const char *const tips_185[] = {"nondeterministic_output"};
-static const command_arg_t args_186[] = {
+static const char *const tips_256[] = {"nondeterministic_output"};
+static const command_arg_t args_257[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_187[] = {
+static const command_arg_t args_258[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_188[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
+static const char *const tips_259[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
+static const command_arg_t args_260[] = {
+    {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_261[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
 
 static const command_doc_t docs[] = {
     {"append", "Append a value to a key", "2.0.0", "string", "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", 0, NULL, NULL,
@@ -706,8 +940,12 @@ static const command_doc_t docs[] = {
      NULL, 0, args_63, 2, NULL, 0, NULL, 0},
     {"del", "Delete a key", "1.0.0", "generic", "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", 0, NULL, NULL,
      NULL, 0, args_64, 1, tips_65, 2, NULL, 0},
+    {"discard", "Discard all commands issued after MULTI", "2.0.0", "transactions", "O(N), when N is the number of queued commands", 0, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"echo", "Echo the given string", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
      NULL, 0, args_66, 1, NULL, 0, NULL, 0},
+    {"exec", "Execute all commands issued after MULTI", "1.2.0", "transactions", "Depends on commands in the transaction", 0, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"exists", "Determine if a key exists", "1.0.0", "generic", "O(N) where N is the number of keys to check.", 0, NULL, NULL,
      history_68, 1, args_67, 1, tips_69, 2, NULL, 0},
     {"expire", "Set a key's time to live in seconds", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
@@ -732,138 +970,250 @@ static const command_doc_t docs[] = {
      NULL, 0, args_91, 3, NULL, 0, NULL, 0},
     {"getset", "Set the string value of a key and return its old value", "1.0.0", "string", "O(1)", CMD_DOC_DEPRECATED, "6.2.0", "`SET` with the `!GET` argument",
      NULL, 0, args_92, 2, NULL, 0, NULL, 0},
+    {"hdel", "Delete one or more hash fields", "2.0.0", "hash", "O(N) where N is the number of fields to be removed.", 0, NULL, NULL,
+     history_94, 1, args_93, 2, NULL, 0, NULL, 0},
     {"hello", "Handshake with Redis", "6.0.0", "connection", "O(1)", 0, NULL, NULL,
-     history_96, 1, args_95, 1, NULL, 0, NULL, 0},
-    {"incr", "Increment the integer value of a key by one", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_97, 1, NULL, 0, NULL, 0},
-    {"incrby", "Increment the integer value of a key by the given amount", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_98, 2, NULL, 0, NULL, 0},
-    {"incrbyfloat", "Increment the float value of a key by the given amount", "2.6.0", "string", "O(1)", 0, NULL, NULL,
+     history_98, 1, args_97, 1, NULL, 0, NULL, 0},
+    {"hexists", "Determine if a hash field exists", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
      NULL, 0, args_99, 2, NULL, 0, NULL, 0},
+    {"hget", "Get the value of a hash field", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_100, 2, NULL, 0, NULL, 0},
+    {"hgetall", "Get all the fields and values in a hash", "2.0.0", "hash", "O(N) where N is the size of the hash.", 0, NULL, NULL,
+     NULL, 0, args_101, 1, tips_102, 1, NULL, 0},
+    {"hincrby", "Increment the integer value of a hash field by the given number", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_103, 3, NULL, 0, NULL, 0},
+    {"hincrbyfloat", "Increment the float value of a hash field by the given amount", "2.6.0", "hash", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_104, 3, NULL, 0, NULL, 0},
+    {"hkeys", "Get all the fields in a hash", "2.0.0", "hash", "O(N) where N is the size of the hash.", 0, NULL, NULL,
+     NULL, 0, args_105, 1, tips_106, 1, NULL, 0},
+    {"hlen", "Get the number of fields in a hash", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_107, 1, NULL, 0, NULL, 0},
+    {"hmget", "Get the values of all the given hash fields", "2.0.0", "hash", "O(N) where N is the number of fields being requested.", 0, NULL, NULL,
+     NULL, 0, args_108, 2, NULL, 0, NULL, 0},
+    {"hmset", "Set multiple hash fields to multiple values", "2.0.0", "hash", "O(N) where N is the number of fields being set.", CMD_DOC_DEPRECATED, "4.0.0", "`HSET` with multiple field-value pairs",
+     NULL, 0, args_110, 2, NULL, 0, NULL, 0},
+    {"hrandfield", "Get one or multiple random fields from a hash", "6.2.0", "hash", "O(N) where N is the number of fields returned", 0, NULL, NULL,
+     NULL, 0, args_112, 2, tips_113, 1, NULL, 0},
+    {"hscan", "Incrementally iterate hash fields and associated values", "2.8.0", "hash", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
+     NULL, 0, args_114, 4, tips_115, 1, NULL, 0},
+    {"hset", "Set the string value of a hash field", "2.0.0", "hash", "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", 0, NULL, NULL,
+     history_118, 1, args_117, 2, NULL, 0, NULL, 0},
+    {"hsetnx", "Set the value of a hash field, only if the field does not exist", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_119, 3, NULL, 0, NULL, 0},
+    {"hstrlen", "Get the length of the value of a hash field", "3.2.0", "hash", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_120, 2, NULL, 0, NULL, 0},
+    {"hvals", "Get all the values in a hash", "2.0.0", "hash", "O(N) where N is the size of the hash.", 0, NULL, NULL,
+     NULL, 0, args_121, 1, tips_122, 1, NULL, 0},
+    {"incr", "Increment the integer value of a key by one", "1.0.0", "string", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_123, 1, NULL, 0, NULL, 0},
+    {"incrby", "Increment the integer value of a key by the given amount", "1.0.0", "string", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_124, 2, NULL, 0, NULL, 0},
+    {"incrbyfloat", "Increment the float value of a key by the given amount", "2.6.0", "string", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_125, 2, NULL, 0, NULL, 0},
     {"info", "Get information and statistics about the server", "1.0.0", "server", "O(1)", 0, NULL, NULL,
-     history_101, 1, args_100, 1, tips_102, 3, NULL, 0},
+     history_127, 1, args_126, 1, tips_128, 3, NULL, 0},
     {"keys", "Find all keys matching the given pattern", "1.0.0", "generic", "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", 0, NULL, NULL,
-     NULL, 0, args_103, 1, tips_104, 2, NULL, 0},
+     NULL, 0, args_129, 1, tips_130, 2, NULL, 0},
     {"latency", "A container for latency diagnostics commands", "2.8.13", "server", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"latency|doctor", "Return a human readable latency analysis report.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_105, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_131, 3, NULL, 0},
     {"latency|graph", "Return a latency graph for the event.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_106, 1, tips_107, 3, NULL, 0},
+     NULL, 0, args_132, 1, tips_133, 3, NULL, 0},
     {"latency|help", "Show helpful text about the different subcommands.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"latency|histogram", "Return the cumulative distribution of latencies of a subset of commands or all.", "7.0.0", "server", "O(N) where N is the number of commands with latency information being retrieved.", 0, NULL, NULL,
-     NULL, 0, args_108, 1, tips_109, 3, NULL, 0},
+     NULL, 0, args_134, 1, tips_135, 3, NULL, 0},
     {"latency|history", "Return timestamp-latency samples for the event.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_110, 1, tips_111, 3, NULL, 0},
+     NULL, 0, args_136, 1, tips_137, 3, NULL, 0},
     {"latency|latest", "Return the latest latency samples for all events.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_112, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_138, 3, NULL, 0},
     {"latency|reset", "Reset latency data for one or more events.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_113, 1, tips_114, 2, NULL, 0},
+     NULL, 0, args_139, 1, tips_140, 2, NULL, 0},
     {"lcs", "Find longest common substring", "7.0.0", "string", "O(N*M) where N and M are the lengths of s1 and s2, respectively", 0, NULL, NULL,
-     NULL, 0, args_115, 6, NULL, 0, NULL, 0},
+     NULL, 0, args_141, 6, NULL, 0, NULL, 0},
     {"memory", "A container for memory diagnostics commands", "4.0.0", "server", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"memory|doctor", "Outputs memory problems report", "4.0.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_116, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_142, 3, NULL, 0},
     {"memory|help", "Show helpful text about the different subcommands", "4.0.0", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"memory|malloc-stats", "Show allocator internal stats", "4.0.0", "server", "Depends on how much memory is allocated, could be slow", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_117, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_143, 3, NULL, 0},
     {"memory|purge", "Ask the allocator to release memory", "4.0.0", "server", "Depends on how much memory is allocated, could be slow", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_118, 2, NULL, 0},
+     NULL, 0, NULL, 0, tips_144, 2, NULL, 0},
     {"memory|stats", "Show memory usage details", "4.0.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_119, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_145, 3, NULL, 0},
     {"memory|usage", "Estimate the memory usage of a key", "4.0.0", "server", "O(N) where N is the number of samples.", 0, NULL, NULL,
-     NULL, 0, args_120, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_146, 2, NULL, 0, NULL, 0},
     {"mget", "Get the values of all the given keys", "1.0.0", "string", "O(N) where N is the number of keys to retrieve.", 0, NULL, NULL,
-     NULL, 0, args_121, 1, tips_122, 1, NULL, 0},
+     NULL, 0, args_147, 1, tips_148, 1, NULL, 0},
     {"monitor", "Listen for all requests received by the server in real time", "1.0.0", "server", NULL, 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"move", "Move a key to another database", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_123, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_149, 2, NULL, 0, NULL, 0},
     {"mset", "Set multiple keys to multiple values", "1.0.1", "string", "O(N) where N is the number of keys to set.", 0, NULL, NULL,
-     NULL, 0, args_125, 1, tips_126, 2, NULL, 0},
+     NULL, 0, args_151, 1, tips_152, 2, NULL, 0},
     {"msetnx", "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1", "string", "O(N) where N is the number of keys to set.", 0, NULL, NULL,
-     NULL, 0, args_128, 1, tips_129, 2, NULL, 0},
+     NULL, 0, args_154, 1, tips_155, 2, NULL, 0},
+    {"multi", "Mark the start of a transaction block", "1.2.0", "transactions", "O(1)", 0, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"object", "A container for object introspection commands", "2.2.3", "generic", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"object|encoding", "Inspect the internal encoding of a Redis object", "2.2.3", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_130, 1, tips_131, 1, NULL, 0},
+     NULL, 0, args_156, 1, tips_157, 1, NULL, 0},
     {"object|freq", "Get the logarithmic access frequency counter of a Redis object", "4.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_132, 1, tips_133, 1, NULL, 0},
+     NULL, 0, args_158, 1, tips_159, 1, NULL, 0},
     {"object|help", "Show helpful text about the different subcommands", "6.2.0", "generic", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"object|idletime", "Get the time since a Redis object was last accessed", "2.2.3", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_134, 1, tips_135, 1, NULL, 0},
+     NULL, 0, args_160, 1, tips_161, 1, NULL, 0},
     {"object|refcount", "Get the number of references to the value of the key", "2.2.3", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_136, 1, tips_137, 1, NULL, 0},
+     NULL, 0, args_162, 1, tips_163, 1, NULL, 0},
     {"persist", "Remove the expiration from a key", "2.2.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_138, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_164, 1, NULL, 0, NULL, 0},
     {"pexpire", "Set a key's time to live in milliseconds", "2.6.0", "generic", "O(1)", 0, NULL, NULL,
-     history_141, 1, args_140, 3, NULL, 0, NULL, 0},
+     history_167, 1, args_166, 3, NULL, 0, NULL, 0},
     {"pexpireat", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0", "generic", "O(1)", 0, NULL, NULL,
-     history_144, 1, args_143, 3, NULL, 0, NULL, 0},
+     history_170, 1, args_169, 3, NULL, 0, NULL, 0},
     {"pexpiretime", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_145, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_171, 1, NULL, 0, NULL, 0},
+    {"pfadd", "Adds the specified elements to the specified HyperLogLog.", "2.8.9", "hyperloglog", "O(1) to add every element.", 0, NULL, NULL,
+     NULL, 0, args_172, 2, NULL, 0, NULL, 0},
+    {"pfcount", "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", "2.8.9", "hyperloglog", "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.", 0, NULL, NULL,
+     NULL, 0, args_173, 1, NULL, 0, notes_174, 1},
+    {"pfdebug", "Internal commands for debugging HyperLogLog values", "2.8.9", "hyperloglog", "N/A", CMD_DOC_SYSCMD, NULL, NULL,
+     NULL, 0, args_175, 2, NULL, 0, NULL, 0},
+    {"pfmerge", "Merge N different HyperLogLogs into a single one.", "2.8.9", "hyperloglog", "O(N) to merge N HyperLogLogs, but with high constant times.", 0, NULL, NULL,
+     NULL, 0, args_176, 2, NULL, 0, NULL, 0},
+    {"pfselftest", "An internal command for testing HyperLogLog values", "2.8.9", "hyperloglog", "N/A", CMD_DOC_SYSCMD, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"ping", "Ping the server", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_146, 1, tips_147, 2, NULL, 0},
+     NULL, 0, args_177, 1, tips_178, 2, NULL, 0},
     {"psetex", "Set the value and expiration in milliseconds of a key", "2.6.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_148, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_179, 3, NULL, 0, NULL, 0},
+    {"psubscribe", "Listen for messages published to channels matching the given patterns", "2.0.0", "pubsub", "O(N) where N is the number of patterns the client is already subscribed to.", 0, NULL, NULL,
+     NULL, 0, args_181, 1, NULL, 0, NULL, 0},
     {"pttl", "Get the time to live for a key in milliseconds", "2.6.0", "generic", "O(1)", 0, NULL, NULL,
-     history_150, 1, args_149, 1, tips_151, 1, NULL, 0},
+     history_183, 1, args_182, 1, tips_184, 1, NULL, 0},
+    {"publish", "Post a message to a channel", "2.0.0", "pubsub", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", 0, NULL, NULL,
+     NULL, 0, args_185, 2, NULL, 0, NULL, 0},
+    {"pubsub", "A container for Pub/Sub commands", "2.8.0", "pubsub", "Depends on subcommand.", 0, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
+    {"pubsub|channels", "List active channels", "2.8.0", "pubsub", "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", 0, NULL, NULL,
+     NULL, 0, args_186, 1, NULL, 0, NULL, 0},
+    {"pubsub|help", "Show helpful text about the different subcommands", "6.2.0", "pubsub", "O(1)", 0, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
+    {"pubsub|numpat", "Get the count of unique patterns pattern subscriptions", "2.8.0", "pubsub", "O(1)", 0, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
+    {"pubsub|numsub", "Get the count of subscribers for channels", "2.8.0", "pubsub", "O(N) for the NUMSUB subcommand, where N is the number of requested channels", 0, NULL, NULL,
+     NULL, 0, args_187, 1, NULL, 0, NULL, 0},
+    {"pubsub|shardchannels", "List active shard channels", "7.0.0", "pubsub", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", 0, NULL, NULL,
+     NULL, 0, args_188, 1, NULL, 0, NULL, 0},
+    {"pubsub|shardnumsub", "Get the count of subscribers for shard channels", "7.0.0", "pubsub", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", 0, NULL, NULL,
+     NULL, 0, args_189, 1, NULL, 0, NULL, 0},
+    {"punsubscribe", "Stop listening for messages posted to channels matching the given patterns", "2.0.0", "pubsub", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", 0, NULL, NULL,
+     NULL, 0, args_190, 1, NULL, 0, NULL, 0},
     {"quit", "Close the connection", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"randomkey", "Return a random key from the keyspace", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_152, 2, NULL, 0},
+     NULL, 0, NULL, 0, tips_191, 2, NULL, 0},
     {"rename", "Rename a key", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_153, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_192, 2, NULL, 0, NULL, 0},
     {"renamenx", "Rename a key, only if the new key does not exist", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     history_155, 1, args_154, 2, NULL, 0, NULL, 0},
+     history_194, 1, args_193, 2, NULL, 0, NULL, 0},
     {"reset", "Reset the connection", "6.2.0", "connection", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
+    {"sadd", "Add one or more members to a set", "1.0.0", "set", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
+     history_196, 1, args_195, 2, NULL, 0, NULL, 0},
     {"scan", "Incrementally iterate the keys space", "2.8.0", "generic", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", 0, NULL, NULL,
-     history_157, 1, args_156, 4, tips_158, 2, NULL, 0},
+     history_198, 1, args_197, 4, tips_199, 2, NULL, 0},
+    {"scard", "Get the number of members in a set", "1.0.0", "set", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_200, 1, NULL, 0, NULL, 0},
+    {"sdiff", "Subtract multiple sets", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
+     NULL, 0, args_201, 1, tips_202, 1, NULL, 0},
+    {"sdiffstore", "Subtract multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
+     NULL, 0, args_203, 2, NULL, 0, NULL, 0},
     {"select", "Change the selected database for the current connection", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_159, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_204, 1, NULL, 0, NULL, 0},
     {"set", "Set the string value of a key", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     history_163, 4, args_162, 5, NULL, 0, notes_164, 1},
+     history_208, 4, args_207, 5, NULL, 0, notes_209, 1},
     {"setbit", "Sets or clears the bit at offset in the string value stored at key", "2.2.0", "bitmap", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_165, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_210, 3, NULL, 0, NULL, 0},
     {"setex", "Set the value and expiration of a key", "2.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_166, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_211, 3, NULL, 0, NULL, 0},
     {"setnx", "Set the value of a key, only if the key does not exist", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_167, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_212, 2, NULL, 0, NULL, 0},
     {"setrange", "Overwrite part of a string at key starting at the specified offset", "2.2.0", "string", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", 0, NULL, NULL,
-     NULL, 0, args_168, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_213, 3, NULL, 0, NULL, 0},
     {"shutdown", "Synchronously save the dataset to disk and then shut down the server", "1.0.0", "server", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", 0, NULL, NULL,
-     history_171, 1, args_170, 4, NULL, 0, NULL, 0},
+     history_216, 1, args_215, 4, NULL, 0, NULL, 0},
+    {"sinter", "Intersect multiple sets", "1.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
+     NULL, 0, args_217, 1, tips_218, 1, NULL, 0},
+    {"sintercard", "Intersect multiple sets and return the cardinality of the result", "7.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
+     NULL, 0, args_219, 3, NULL, 0, NULL, 0},
+    {"sinterstore", "Intersect multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
+     NULL, 0, args_220, 2, NULL, 0, NULL, 0},
+    {"sismember", "Determine if a given value is a member of a set", "1.0.0", "set", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_221, 2, NULL, 0, NULL, 0},
     {"slowlog", "A container for slow log commands", "2.2.12", "server", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"slowlog|get", "Get the slow log's entries", "2.2.12", "server", "O(N) where N is the number of entries returned", 0, NULL, NULL,
-     history_173, 1, args_172, 1, tips_174, 2, NULL, 0},
+     history_223, 1, args_222, 1, tips_224, 2, NULL, 0},
     {"slowlog|help", "Show helpful text about the different subcommands", "6.2.0", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"slowlog|len", "Get the slow log's length", "2.2.12", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_175, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_225, 3, NULL, 0},
     {"slowlog|reset", "Clear all entries from the slow log", "2.2.12", "server", "O(N) where N is the number of entries in the slowlog", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_176, 2, NULL, 0},
+     NULL, 0, NULL, 0, tips_226, 2, NULL, 0},
+    {"smembers", "Get all the members in a set", "1.0.0", "set", "O(N) where N is the set cardinality.", 0, NULL, NULL,
+     NULL, 0, args_227, 1, tips_228, 1, NULL, 0},
+    {"smismember", "Returns the membership associated with the given elements for a set", "6.2.0", "set", "O(N) where N is the number of elements being checked for membership", 0, NULL, NULL,
+     NULL, 0, args_229, 2, NULL, 0, NULL, 0},
+    {"smove", "Move a member from one set to another", "1.0.0", "set", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_230, 3, NULL, 0, NULL, 0},
+    {"spop", "Remove and return one or multiple random members from a set", "1.0.0", "set", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", 0, NULL, NULL,
+     history_232, 1, args_231, 2, tips_233, 1, NULL, 0},
+    {"spublish", "Post a message to a shard channel", "7.0.0", "pubsub", "O(N) where N is the number of clients subscribed to the receiving shard channel.", 0, NULL, NULL,
+     NULL, 0, args_234, 2, NULL, 0, NULL, 0},
+    {"srandmember", "Get one or multiple random members from a set", "1.0.0", "set", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", 0, NULL, NULL,
+     history_236, 1, args_235, 2, tips_237, 1, NULL, 0},
+    {"srem", "Remove one or more members from a set", "1.0.0", "set", "O(N) where N is the number of members to be removed.", 0, NULL, NULL,
+     history_239, 1, args_238, 2, NULL, 0, NULL, 0},
+    {"sscan", "Incrementally iterate Set elements", "2.8.0", "set", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
+     NULL, 0, args_240, 4, tips_241, 1, NULL, 0},
+    {"ssubscribe", "Listen for messages published to the given shard channels", "7.0.0", "pubsub", "O(N) where N is the number of shard channels to subscribe to.", 0, NULL, NULL,
+     NULL, 0, args_242, 1, NULL, 0, NULL, 0},
     {"strlen", "Get the length of the value stored in a key", "2.2.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_177, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_243, 1, NULL, 0, NULL, 0},
+    {"subscribe", "Listen for messages published to the given channels", "2.0.0", "pubsub", "O(N) where N is the number of channels to subscribe to.", 0, NULL, NULL,
+     NULL, 0, args_244, 1, NULL, 0, NULL, 0},
     {"substr", "Get a substring of the string stored at a key", "1.0.0", "string", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", CMD_DOC_DEPRECATED, "2.0.0", "`GETRANGE`",
-     NULL, 0, args_178, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_245, 3, NULL, 0, NULL, 0},
+    {"sunion", "Add multiple sets", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
+     NULL, 0, args_246, 1, tips_247, 1, NULL, 0},
+    {"sunionstore", "Add multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
+     NULL, 0, args_248, 2, NULL, 0, NULL, 0},
+    {"sunsubscribe", "Stop listening for messages posted to the given shard channels", "7.0.0", "pubsub", "O(N) where N is the number of clients already subscribed to a shard channel.", 0, NULL, NULL,
+     NULL, 0, args_249, 1, NULL, 0, NULL, 0},
     {"swapdb", "Swaps two Redis databases", "4.0.0", "server", "O(N) where N is the count of clients watching or blocking on keys from both databases.", 0, NULL, NULL,
-     NULL, 0, args_179, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_250, 2, NULL, 0, NULL, 0},
     {"time", "Return the current server time", "2.6.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_180, 1, NULL, 0},
+     NULL, 0, NULL, 0, tips_251, 1, NULL, 0},
     {"touch", "Alters the last access time of a key(s). Returns the number of existing keys specified.", "3.2.1", "generic", "O(N) where N is the number of keys that will be touched.", 0, NULL, NULL,
-     NULL, 0, args_181, 1, tips_182, 2, NULL, 0},
+     NULL, 0, args_252, 1, tips_253, 2, NULL, 0},
     {"ttl", "Get the time to live for a key in seconds", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     history_184, 1, args_183, 1, tips_185, 1, NULL, 0},
+     history_255, 1, args_254, 1, tips_256, 1, NULL, 0},
     {"type", "Determine the type stored at key", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_186, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_257, 1, NULL, 0, NULL, 0},
     {"unlink", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0", "generic", "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", 0, NULL, NULL,
-     NULL, 0, args_187, 1, tips_188, 2, NULL, 0},
+     NULL, 0, args_258, 1, tips_259, 2, NULL, 0},
+    {"unsubscribe", "Stop listening for messages posted to the given channels", "2.0.0", "pubsub", "O(N) where N is the number of clients already subscribed to a channel.", 0, NULL, NULL,
+     NULL, 0, args_260, 1, NULL, 0, NULL, 0},
+    {"unwatch", "Forget about all watched keys", "2.2.0", "transactions", "O(1)", 0, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
+    {"watch", "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0", "transactions", "O(1) for every key.", 0, NULL, NULL,
+     NULL, 0, args_261, 1, NULL, 0, NULL, 0},
 };
 
 #define NDOCS ((int)(sizeof(docs) / sizeof(docs[0])))

@@ -164,6 +164,9 @@ int dispatch_command(client_t *c)
     c->cmd_error = NULL;
     /* Gate 1: the command exists. */
     cmd_t *cmd = lookup(c);
+    /* CLIENT LIST shows this one (NULL when unknown) until the next
+     * command, even while EXEC runs the queued ones. */
+    c->lastcmd = cmd;
     if (cmd == NULL) {
         rejected(c, NULL);
         return DISPATCH_DONE;
@@ -205,7 +208,6 @@ int dispatch_command(client_t *c)
     /* Gate 8: inside MULTI, commands are queued for EXEC. */
     if ((c->flags & CLIENT_MULTI) && !(cmd->flags & CMD_TX_CONTROL)) {
         multi_queue(c);
-        c->lastcmd = cmd;
         reply_status(&c->reply, "QUEUED");
         return DISPATCH_DONE;
     }
@@ -216,6 +218,8 @@ int dispatch_command(client_t *c)
 /* Error replies counted by calls nested in the running one (the commands
  * EXEC runs), so that EXEC itself fails only for its own errors. */
 static uint64_t nested_errors;
+/* Calls in progress: more than one while EXEC runs its queue. */
+static int call_depth;
 
 void dispatch_call(client_t *c)
 {
@@ -224,12 +228,16 @@ void dispatch_call(client_t *c)
     uint64_t nested_before = nested_errors;
     uint64_t dirty_before = srv.dirty;
     int dbid = c->db->id;
-    server_update_clocks();
+    /* A transaction sees one clock: keys cannot expire halfway through. */
+    if (call_depth++ == 0)
+        server_update_clocks();
+    client_t *outer = srv.current_client;
     srv.current_client = c;
     int64_t start = clock_mono_us();
     cmd->proc(c);
     int64_t dur = clock_mono_us() - start;
-    srv.current_client = NULL;
+    srv.current_client = outer;
+    call_depth--;
     UNUSED(dirty_before);
     uint64_t errors = srv.stat_total_error_replies - errors_before;
     if (errors > nested_errors - nested_before)
@@ -238,7 +246,6 @@ void dispatch_call(client_t *c)
     commands_record(cmd, (uint64_t)dur);
     srv.stat_commands++;
     c->commands_processed++;
-    c->lastcmd = cmd;
     if (!(cmd->flags & CMD_SKIP_SLOWLOG))
         server_slowlog_push(c, c->argc, c->argv, dur);
     if (!(cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)) && !TAILQ_EMPTY(&srv.monitors))

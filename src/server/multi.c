@@ -5,9 +5,13 @@
  * needs no search in the index. A change to a watched key marks the
  * watching clients dirty, and their next EXEC answers a null array.
  *
- * As in Redis 7.0.15, removing a key because it expired is not a change:
- * neither the lazy or active expiry of a watched key, nor a FLUSHDB that
- * only removes logically expired keys, fails the transaction.
+ * Expiry follows Redis 7.0: a key that expires after it was watched counts
+ * as changed (when it is removed, or at EXEC if it is only logically
+ * expired). A key that was already expired when watched counts as missing:
+ * its removal by expiry, or by a flush, is no change, but writing it is.
+ * The keyspace hooks run before the change is made, so a key that is
+ * logically expired when the modified hook sees it is being removed by its
+ * expiry (a write first expires the old key).
  */
 #include <config.h>
 #include "server/multi.h"
@@ -30,6 +34,7 @@ typedef struct queued {
 
 typedef struct watched {
     int dbid;
+    bool expired;     /* The key was logically expired when watched. */
     const str_t *key; /* The watch index's key string. */
 } watched_t;
 
@@ -103,25 +108,32 @@ static multi_state_t *state_of(client_t *c)
     return c->multi;
 }
 
-/* A key exists in db and is not logically expired. */
-static bool key_live(db_t *db, const str_t *key)
+/* The key has a TTL that has passed (Redis's keyIsExpired). */
+static bool key_expired(db_t *db, const str_t *key)
 {
-    key_ref_t k = key_ref_str(key);
-    if (db_key_str(db, k) == NULL)
-        return false;
-    int64_t when = db_get_expire(db, k);
-    return when < 0 || when > db_env.now_ms;
+    int64_t when = db_get_expire(db, key_ref_str(key));
+    return when >= 0 && when <= db_env.now_ms;
 }
 
-static void mark_dirty(const watchers_t *w)
+static bool key_present(db_t *db, const str_t *key)
 {
-    for (size_t i = 0; i < w->n; i++)
-        w->v[i]->multi->dirty = true;
+    return db_key_str(db, key_ref_str(key)) != NULL;
 }
 
-/* db_env.modified: a write to key. A key that is logically expired when it
- * changes is being removed by its expiry, which Redis 7.0.15 does not count
- * (a write to an expired key first expires it, then changes it). */
+/* c's entry for key in database dbid. */
+static watched_t *find_watched(client_t *c, int dbid, const str_t *key)
+{
+    multi_state_t *m = c->multi;
+    for (size_t i = 0; i < m->nwatched; i++) {
+        const str_t *k = m->watched[i].key;
+        if (m->watched[i].dbid == dbid && k->len == key->len &&
+            memcmp(k->buf, key->buf, k->len) == 0)
+            return &m->watched[i];
+    }
+    return NULL;
+}
+
+/* db_env.modified: key is about to change. */
 static void on_modified(db_t *db, const str_t *key)
 {
     if (total_watches == 0)
@@ -132,14 +144,51 @@ static void on_modified(db_t *db, const str_t *key)
     watchers_t *w = dict_fetch(d, key);
     if (w == NULL)
         return;
-    int64_t when = db_get_expire(db, key_ref_str(key));
-    if (when >= 0 && when <= db_env.now_ms)
-        return;
-    mark_dirty(w);
+    bool expiring = key_expired(db, key);
+    for (size_t i = 0; i < w->n; i++) {
+        client_t *c = w->v[i];
+        watched_t *wk = find_watched(c, db->id, key);
+        if (wk != NULL && wk->expired) {
+            /* Missing when watched; removing it again changes nothing. */
+            if (expiring) {
+                wk->expired = false;
+                continue;
+            }
+        }
+        c->multi->dirty = true;
+    }
 }
 
-/* db_env.replacing: FLUSHDB/FLUSHALL (with == NULL) and SWAPDB. A watched
- * key changes when it is live on either side. */
+/*
+ * Whether replacing the contents of db (with those of with, or nothing)
+ * changes what c saw of key: as Redis's touchAllWatchedKeysInDb, only keys
+ * present on either side count, and a key expired on both sides of the
+ * change stays missing.
+ */
+static bool replacing_changes(client_t *c, db_t *db, db_t *with, const str_t *key)
+{
+    bool in_db = key_present(db, key);
+    bool in_with = with != NULL && key_present(with, key);
+    if (!in_db && !in_with)
+        return false;
+    watched_t *wk = find_watched(c, db->id, key);
+    if (wk == NULL)
+        return true;
+    if (wk->expired) {
+        if (!in_with) {
+            wk->expired = false;
+            return false;
+        }
+        return !key_expired(with, key);
+    }
+    if (!in_db && key_expired(with, key)) {
+        wk->expired = true;
+        return false;
+    }
+    return true;
+}
+
+/* db_env.replacing: FLUSHDB/FLUSHALL (with == NULL) and SWAPDB. */
 static void on_replacing(db_t *db, db_t *with)
 {
     if (total_watches == 0)
@@ -151,11 +200,23 @@ static void on_replacing(db_t *db, db_t *with)
     dict_iter_init(&it, d, false);
     dict_entry_t *e;
     while ((e = dict_iter_next(&it)) != NULL) {
-        const str_t *key = e->key;
-        if (key_live(db, key) || (with != NULL && key_live(with, key)))
-            mark_dirty(e->v.val);
+        watchers_t *w = e->v.val;
+        for (size_t i = 0; i < w->n; i++)
+            if (replacing_changes(w->v[i], db, with, e->key))
+                w->v[i]->multi->dirty = true;
     }
     dict_iter_destroy(&it);
+}
+
+/* At EXEC: a key that was live when watched and has expired since is a
+ * change even if it is still in the keyspace. */
+static bool watched_key_expired(client_t *c)
+{
+    multi_state_t *m = c->multi;
+    for (size_t i = 0; i < m->nwatched; i++)
+        if (!m->watched[i].expired && key_expired(&srv.dbs[m->watched[i].dbid], m->watched[i].key))
+            return true;
+    return false;
 }
 
 void multi_init(void)
@@ -208,7 +269,7 @@ void multi_watch(client_t *c, db_t *db, const arg_t *key)
         m->wcap = m->wcap ? m->wcap * 2 : 4;
         m->watched = alloc_realloc(m->watched, sizeof(watched_t) * m->wcap);
     }
-    m->watched[m->nwatched++] = (watched_t){db->id, e->key};
+    m->watched[m->nwatched++] = (watched_t){db->id, key_expired(db, e->key), e->key};
     total_watches++;
 }
 
@@ -338,6 +399,8 @@ void multi_exec(client_t *c)
         return;
     }
     multi_state_t *m = state_of(c);
+    if (!m->dirty && !m->aborted && watched_key_expired(c))
+        m->dirty = true;
     if (m->aborted) {
         reply_error(&c->reply, "EXECABORT Transaction discarded because of previous errors.");
     } else if (m->dirty) {
@@ -378,9 +441,4 @@ long long multi_queued_count(const client_t *c)
 size_t multi_queued_mem(const client_t *c)
 {
     return c->multi != NULL ? c->multi->mem : 0;
-}
-
-size_t multi_watched_count(const client_t *c)
-{
-    return c->multi != NULL ? c->multi->nwatched : 0;
 }

@@ -56,7 +56,5 @@ void multi_client_free(client_t *c);
  * (argument bytes plus one pointer per argument). */
 long long multi_queued_count(const client_t *c);
 size_t multi_queued_mem(const client_t *c);
-/* Keys c watches. */
-size_t multi_watched_count(const client_t *c);
 
 #endif

@@ -274,6 +274,7 @@ void pubsub_client_free(client_t *c)
         drop_all(c, k, false);
         if (c->pubsub->names[k] != NULL)
             dict_free(c->pubsub->names[k]);
+        c->pubsub->names[k] = NULL;
     }
     alloc_free(c->pubsub);
     c->pubsub = NULL;

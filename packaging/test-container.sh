@@ -1,0 +1,491 @@
+#!/bin/bash
+# The package test: installs the built .deb into a booted Debian 12 container
+# and drives it with systemctl, as an operator would (make check-package).
+#
+#   packaging/test-container.sh [--debs DIR] [--keep]
+#
+#   --debs DIR  directory with redis-ha-server_*.deb and redis-ha_*_all.deb
+#               (default: build them with packaging/build-deb.sh)
+#   --keep      keep the container's root directory after the run
+#
+# Needs root, debootstrap and systemd-nspawn (installed when missing). The
+# Debian 12 root made by debootstrap is cached outside the source tree in
+# $REDIS_HA_TEST_CACHE (default /var/cache/redis-ha-test) and copied for each
+# run, so only the first run downloads it (about 270 MB, several minutes).
+# The container has a private network: the instances use their usual ports
+# (6379-6382) without touching the host's. Every step has a deadline and the
+# container is always stopped. Prints TAP and a closing "N passed, N failed".
+set -uo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+srcdir="$(dirname "$here")"
+# shellcheck source=packaging/lib.sh
+. "$here/lib.sh"
+
+debs=
+keep=no
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --debs) debs="$2"; shift 2 ;;
+        --keep) keep=yes; shift ;;
+        *) die "unknown argument '$1'" ;;
+    esac
+done
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, systemd-nspawn)"
+need_commands debootstrap:debootstrap systemd-nspawn:systemd-container \
+    nsenter:util-linux dpkg-deb:dpkg flock:util-linux redis-cli:redis-tools python3:python3
+
+SUITE=bookworm
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+CACHE="${REDIS_HA_TEST_CACHE:-/var/cache/redis-ha-test}"
+# What the container needs besides the package's own dependencies: systemd
+# as init and D-Bus for systemd-analyze. Not Debian's redis-tools: it would
+# create the redis user itself. redis-cli runs from the host, inside the
+# container's network namespace (TCP) or through /proc/PID/root (unix socket).
+INCLUDE="systemd,systemd-sysv,dbus,procps,libuv1,libssl3,libjemalloc2"
+STEP_TIMEOUT=90
+
+started=$SECONDS
+step_start=$SECONDS
+step() {
+    echo "# $* (at $((SECONDS - started)) s, previous step $((SECONDS - step_start)) s)"
+    step_start=$SECONDS
+}
+
+# --- TAP --------------------------------------------------------------------
+ntests=0
+nfail=0
+result() { # status description
+    ntests=$((ntests + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $ntests - $2"
+    else
+        nfail=$((nfail + 1))
+        echo "not ok $ntests - $2"
+    fi
+}
+check() { # description command...: passes when the command succeeds
+    local desc="$1"
+    shift
+    "$@" >>"$work/checks.log" 2>&1
+    result $? "$desc"
+}
+is() { # description got expected
+    if [ "$2" = "$3" ]; then
+        result 0 "$1"
+    else
+        result 1 "$1"
+        echo "#   got:      '$2'"
+        echo "#   expected: '$3'"
+    fi
+}
+
+# --- the cached root ------------------------------------------------------------
+rootfs_cache() {
+    local key
+    key="$(printf '%s %s' "$SUITE" "$INCLUDE" | sha1sum | cut -c1-12)"
+    echo "$CACHE/$SUITE-$key"
+}
+
+# Creates the cached root once (under a lock, so parallel runs wait).
+ensure_rootfs() {
+    local cached="$1"
+    mkdir -p "$CACHE"
+    exec 9>"$CACHE/.lock"
+    flock -w 1800 9 || die "could not lock $CACHE"
+    if [ ! -x "$cached/sbin/init" ]; then
+        step "debootstrap $SUITE into $cached (first run only)"
+        rm -rf "$cached.tmp"
+        mkdir -p "$CACHE/debs"
+        timeout 1800 debootstrap --variant=minbase --include="$INCLUDE" \
+            --cache-dir="$CACHE/debs" "$SUITE" "$cached.tmp" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 ||
+            die "debootstrap failed; see $CACHE/debootstrap.log"
+        # An empty machine-id: each copy gets its own at first boot.
+        : >"$cached.tmp/etc/machine-id"
+        rm -rf "$cached.tmp/var/cache/apt/archives/"*.deb
+        mv "$cached.tmp" "$cached"
+    fi
+}
+
+# Installs the packages' dependencies into the cached root when it lacks
+# some (the booted container has no network), with the host's network.
+ensure_deps() {
+    local cached="$1" missing="" dep
+    for dep in $(for d in "$debs"/*.deb; do dpkg-deb -f "$d" Depends; done |
+        tr ',' '\n' | sed -e 's/(.*)//' -e 's/|.*//' -e 's/ //g' | grep -v -e '^$' -e '^redis-ha' | sort -u); do
+        chroot "$cached" dpkg-query -W -f='${Status}\n' "$dep" 2>/dev/null |
+            grep -q "install ok installed" || missing="$missing $dep"
+    done
+    [ -z "$missing" ] && return 0
+    step "installing missing dependencies into the cached root:$missing"
+    timeout 900 systemd-nspawn -q -D "$cached" --pipe /bin/sh -c \
+        "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing && apt-get clean" \
+        >>"$CACHE/debootstrap.log" 2>&1 </dev/null ||
+        die "could not install$missing into $cached; see $CACHE/debootstrap.log"
+}
+
+# A copy of the package with a higher version (for the upgrade test).
+bump_deb() { # in.deb out-dir suffix
+    local tmp version
+    tmp="$(mktemp -d "$work/bump.XXXXXX")"
+    dpkg-deb -R "$1" "$tmp/pkg"
+    version="$(dpkg-deb -f "$1" Version)"
+    sed -i "s/^Version: .*/Version: $version$3/" "$tmp/pkg/DEBIAN/control"
+    dpkg-deb -b --root-owner-group "$tmp/pkg" "$2/" >/dev/null
+    rm -rf "$tmp"
+}
+
+# --- the container ----------------------------------------------------------------
+nspawn_pid=
+leader=
+mounted_nspawn_tmpfs=no
+
+# Runs a command inside the container (all of its namespaces), bounded.
+cexec() {
+    timeout "$STEP_TIMEOUT" nsenter --target "$leader" --all -- \
+        env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 TERM=dumb "$@"
+}
+csh() { cexec /bin/sh -c "$*"; }
+
+# PID 1 of the container: the descendant of systemd-nspawn whose PID in its
+# own namespace is 1.
+find_leader() {
+    local p c
+    for p in $(pgrep -P "$nspawn_pid"); do
+        for c in "$p" $(pgrep -P "$p"); do
+            if awk '/^NSpid:/ { exit !($NF == 1 && NF > 2) }' "/proc/$c/status" 2>/dev/null; then
+                echo "$c"
+                return 0
+            fi
+        done
+    done
+    return 1
+}
+
+boot_container() {
+    # nspawn keeps its propagation directories under /run/systemd/nspawn,
+    # which must be a tmpfs (a host without systemd as init has none there).
+    mkdir -p /run/systemd/nspawn
+    if [ "$(findmnt -n -o FSTYPE /run/systemd/nspawn 2>/dev/null)" != tmpfs ]; then
+        mount -t tmpfs -o mode=0755 tmpfs /run/systemd/nspawn
+        mounted_nspawn_tmpfs=yes
+    fi
+    echo "redis-ha-test" >"$root/etc/hostname"
+    systemd-nspawn --boot --directory="$root" --machine="rhtest-$$" \
+        --private-network --register=no --keep-unit --console=read-only \
+        </dev/null >"$work/console.log" 2>&1 &
+    nspawn_pid=$!
+    local deadline=$((SECONDS + 60))
+    until leader="$(find_leader)"; do
+        kill -0 "$nspawn_pid" 2>/dev/null || return 1
+        [ $SECONDS -lt $deadline ] || return 1
+        sleep 0.2
+    done
+    local state
+    deadline=$((SECONDS + 120))
+    while [ $SECONDS -lt $deadline ]; do
+        state="$(cexec systemctl is-system-running 2>/dev/null)"
+        case "$state" in
+            running | degraded) return 0 ;;
+        esac
+        sleep 0.5
+    done
+    return 1
+}
+
+stop_container() {
+    [ -n "$nspawn_pid" ] || return 0
+    if kill -0 "$nspawn_pid" 2>/dev/null; then
+        [ -n "$leader" ] && timeout 20 nsenter --target "$leader" --all -- \
+            /bin/systemctl poweroff >/dev/null 2>&1
+        local deadline=$((SECONDS + 30))
+        while kill -0 "$nspawn_pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+            sleep 0.2
+        done
+        if kill -0 "$nspawn_pid" 2>/dev/null; then
+            echo "# the container did not power off in 30 s: killing it"
+            [ -n "$leader" ] && kill -KILL "$leader" 2>/dev/null
+            sleep 1
+            kill -KILL "$nspawn_pid" 2>/dev/null
+        fi
+        wait "$nspawn_pid" 2>/dev/null
+    fi
+    nspawn_pid=
+}
+
+cleanup() {
+    stop_container
+    if [ "$mounted_nspawn_tmpfs" = yes ]; then
+        umount /run/systemd/nspawn 2>/dev/null || true
+    fi
+    if [ -n "${work:-}" ] && [ -d "$work" ]; then
+        if [ "$keep" = yes ]; then
+            echo "# kept $work"
+        else
+            rm -rf "$work"
+        fi
+    fi
+}
+
+# --- helpers over systemctl and redis-cli inside the container -------------------
+prop() { cexec systemctl show -p "$2" --value "$1" 2>/dev/null; }
+# The host's redis-cli in the container's network namespace.
+cli() { timeout "$STEP_TIMEOUT" nsenter --target "$leader" --net -- redis-cli "$@" 2>&1; }
+# The path of a unix socket inside the container, as seen from the host.
+csock() { echo "/proc/$leader/root$1"; }
+active() { [ "$(cexec systemctl is-active "$1" 2>/dev/null)" = active ]; }
+exe_current() { # pid: the process runs the installed binary, not a deleted one
+    local exe
+    exe="$(cexec readlink "/proc/$1/exe")"
+    [ "$exe" = /usr/bin/redis-server ]
+}
+wait_until() { # seconds command...
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        [ $SECONDS -lt $deadline ] || return 1
+        sleep 0.3
+    done
+}
+pid_changed() { # unit old-pid
+    local now
+    now="$(prop "$1" MainPID)"
+    [ -n "$now" ] && [ "$now" != 0 ] && [ "$now" != "$2" ]
+}
+apt_install() { # log-name apt-get arguments...
+    local name="$1"
+    shift
+    cexec env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" \
+        >"$work/$name.log" 2>&1 </dev/null
+}
+
+# Connects, PINGs and disconnects in a loop from inside the container's
+# network namespace (with the host's python3) while the instance restarts,
+# and reports "ok refused other".
+load_during_restart() { # port unit
+    local out="$work/load.out"
+    nsenter --target "$leader" --net -- timeout 30 /usr/bin/python3 - "$1" >"$out" 2>&1 <<'EOF' &
+import socket, sys, time
+port = int(sys.argv[1])
+ok = refused = other = 0
+end = time.monotonic() + 6
+while time.monotonic() < end:
+    s = socket.socket()
+    s.settimeout(5)
+    try:
+        s.connect(("127.0.0.1", port))
+    except ConnectionRefusedError:
+        refused += 1
+        continue
+    except OSError:
+        other += 1
+        continue
+    try:
+        s.sendall(b"PING\r\n")
+        if s.recv(64).startswith(b"+PONG"):
+            ok += 1
+        else:
+            other += 1
+    except OSError:
+        other += 1  # reset by the old server while it shut down
+    finally:
+        s.close()
+print(ok, refused, other)
+EOF
+    local load=$!
+    sleep 1.5
+    cexec systemctl restart "$2" >>"$work/checks.log" 2>&1
+    wait "$load"
+    cat "$out"
+}
+
+# --- the tests ----------------------------------------------------------------------
+work="$(mktemp -d /var/tmp/redis-ha-container-test.XXXXXX)"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -z "$debs" ]; then
+    step "building the packages"
+    "$here/build-deb.sh" --outdir "$work/debs" >&2 || die "build-deb.sh failed"
+    debs="$work/debs"
+fi
+debs="$(cd "$debs" && pwd)"
+server_deb="$(ls "$debs"/redis-ha-server_*.deb 2>/dev/null | head -1)"
+meta_deb="$(ls "$debs"/redis-ha_*_all.deb 2>/dev/null | head -1)"
+[ -n "$server_deb" ] && [ -n "$meta_deb" ] || die "no redis-ha-server/redis-ha .deb in $debs"
+v1="$(dpkg-deb -f "$server_deb" Version)"
+v2="$v1+rhtest1"
+arch="$(dpkg-deb -f "$server_deb" Architecture)"
+debs_v1="/root/debs/v1/redis-ha-server_${v1}_$arch.deb /root/debs/v1/redis-ha_${v1}_all.deb"
+debs_v2="/root/debs/v2/redis-ha-server_${v2}_$arch.deb /root/debs/v2/redis-ha_${v2}_all.deb"
+
+cached="$(rootfs_cache)"
+ensure_rootfs "$cached"
+ensure_deps "$cached"
+
+step "copying the cached root"
+root="$work/root"
+cp -a "$cached" "$root" || die "could not copy $cached"
+flock -u 9
+mkdir -p "$root/root/debs/v1" "$root/root/debs/v2"
+cp "$server_deb" "$meta_deb" "$root/root/debs/v1/"
+# shellcheck disable=SC2086
+bump_deb "$server_deb" "$root/root/debs/v2" "+rhtest1"
+bump_deb "$meta_deb" "$root/root/debs/v2" "+rhtest1"
+
+step "booting the container"
+if ! boot_container; then
+    echo "# the container did not boot; its console:"
+    sed 's/^/#   /' "$work/console.log" | tail -40
+    die "systemd-nspawn --boot failed"
+fi
+echo "# container PID 1 is host PID $leader"
+
+step "install"
+# A listen backlog below the package's value, to see the sysctl drop-in applied
+# (net.core.somaxconn belongs to the container's network namespace).
+cexec sysctl -q -w net.core.somaxconn=128 >/dev/null 2>&1
+check "apt-get install of redis-ha-server $v1 and redis-ha" \
+    apt_install install-v1 $debs_v1
+is "no instance was started by the install" \
+    "$(cexec systemctl list-units --plain --no-legend --all 'redis@*' | wc -l)" 0
+check "the redis user exists (sysusers)" cexec getent passwd redis
+is "sysusers drop-in installed" "$(csh 'cat /usr/lib/sysusers.d/redis-ha.conf | grep -c "^u redis"')" 1
+is "sysctl drop-in installed" \
+    "$(csh 'grep -c -E "^(vm.overcommit_memory = 1|net.core.somaxconn = 4096)$" /usr/lib/sysctl.d/60-redis-ha.conf')" 2
+is "sysctl drop-in applied on install (net.core.somaxconn)" "$(cexec sysctl -n net.core.somaxconn)" 4096
+is "tmpfiles drop-in applied: /var/lib/redis" "$(cexec stat -c '%U:%G %a' /var/lib/redis)" "redis:redis 750"
+is "common configuration is root:redis 0640" "$(cexec stat -c '%U:%G %a' /etc/redis/redis-common.conf)" "root:redis 640"
+check "the units pass systemd-analyze verify" \
+    csh 'out=$(systemd-analyze verify redis@6380.service redis@6380.socket redis-unix@6380.socket \
+              redis.target redis-disable-thp.service 2>&1); echo "$out"; [ -z "$out" ]'
+
+step "redis@6380 without a per-instance file"
+check "systemctl start redis@6380" cexec systemctl start redis@6380
+check "redis@6380 is active" active redis@6380.service
+is "StatusText after READY=1" "$(prop redis@6380.service StatusText)" "Ready to accept connections"
+is "WatchdogUSec is set" "$(prop redis@6380.service WatchdogUSec)" "1min"
+is "redis-cli PING over TCP" "$(cli -p 6380 PING)" PONG
+is "redis-cli PING over the unix socket" "$(cli -s "$(csock /run/redis-6380/redis.sock)" PING)" PONG
+is "data directory /var/lib/redis/6380" "$(cexec stat -c '%U:%G %a' /var/lib/redis/6380)" "redis:redis 750"
+is "the server uses it" "$(cli -p 6380 CONFIG GET dir | tail -1)" /var/lib/redis/6380
+check "the server logs to the journal" \
+    csh 'journalctl -u redis@6380 --no-pager | grep -q "Ready to accept connections"'
+exposure="$(cexec systemd-analyze security --no-pager redis@6380.service 2>&1 |
+    sed -n 's/.*Overall exposure level for redis@6380.service: \([0-9.]*\).*/\1/p')"
+echo "# systemd-analyze security exposure: ${exposure:-none}"
+check "systemd-analyze security exposure <= 1.1" \
+    awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 1.1) }'
+common_sum="$(cexec md5sum /etc/redis/redis-common.conf)"
+check "CONFIG REWRITE cannot write the common file" \
+    grep -q ERR <<<"$(cli -p 6380 CONFIG REWRITE)"
+is "the common file is unchanged" "$(cexec md5sum /etc/redis/redis-common.conf)" "$common_sum"
+thp_state="$(prop redis-disable-thp.service ActiveState)"
+check "redis-disable-thp.service ran or was skipped, not failed ($thp_state)" \
+    test "$thp_state" != failed
+
+step "redis@6379 with a per-instance file"
+csh 'install -o redis -g redis -m 0640 /usr/share/redis-ha/redis-PORT.conf.example /etc/redis/redis-6379.conf &&
+     printf "maxmemory 64mb\nmin-replicas-to-write 0\n" >>/etc/redis/redis-6379.conf'
+check "systemctl start redis@6379" cexec systemctl start redis@6379
+is "the per-instance file is read" "$(cli -p 6379 CONFIG GET maxmemory | tail -1)" 67108864
+is "the common file is included" "$(cli -p 6379 CONFIG GET appendonly | tail -1)" yes
+is "CONFIG SET maxmemory-policy" "$(cli -p 6379 CONFIG SET maxmemory-policy allkeys-lru)" OK
+is "CONFIG REWRITE writes the per-instance file" "$(cli -p 6379 CONFIG REWRITE)" OK
+check "the rewritten file has the new setting and keeps the include" \
+    csh 'grep -q "^maxmemory-policy allkeys-lru" /etc/redis/redis-6379.conf &&
+         grep -q "^include /etc/redis/redis-common.conf" /etc/redis/redis-6379.conf'
+is "SET a key" "$(cli -p 6379 SET upgrade-key kept)" OK
+csh 'echo marker >/var/lib/redis/6379/data-marker && chown redis:redis /var/lib/redis/6379/data-marker'
+persistence=no
+if [ "$(cli -p 6379 SAVE)" = OK ]; then
+    persistence=yes
+fi
+echo "# persistence (SAVE) available: $persistence"
+
+step "watchdog: a stopped event loop is restarted"
+csh 'mkdir -p /etc/systemd/system/redis@6382.service.d &&
+     printf "[Service]\nWatchdogSec=2s\nTimeoutAbortSec=2s\n" >/etc/systemd/system/redis@6382.service.d/test.conf &&
+     systemctl daemon-reload'
+check "systemctl start redis@6382 (WatchdogSec=2s)" cexec systemctl start redis@6382
+pid6382="$(prop redis@6382.service MainPID)"
+if [ -n "$pid6382" ] && [ "$pid6382" != 0 ]; then
+    cexec kill -STOP "$pid6382"
+fi
+check "systemd restarts redis@6382 after its watchdog timeout" \
+    wait_until 30 pid_changed redis@6382.service "$pid6382"
+check "redis@6382 is active again" wait_until 15 active redis@6382.service
+check "the journal names the watchdog" \
+    csh 'journalctl -u redis@6382 --no-pager | grep -q -i watchdog'
+cexec systemctl stop redis@6382 >/dev/null 2>&1
+
+step "socket activation"
+check "systemctl start redis@6381.socket" cexec systemctl start redis@6381.socket
+check "redis-unix@6381.socket came with it" active redis-unix@6381.socket
+check "redis@6381.service is not running yet" test "$(cexec systemctl is-active redis@6381.service)" != active
+is "a connection starts the instance: PING" "$(cli -p 6381 PING)" PONG
+check "redis@6381.service is active" wait_until 15 active redis@6381.service
+check "the server adopted both sockets" \
+    csh 'journalctl -u redis@6381 --no-pager | grep -q "adopted 2 listening socket"'
+is "PING over the activated unix socket" "$(cli -s "$(csock /run/redis-6381/redis.sock)" PING)" PONG
+pid6381="$(prop redis@6381.service MainPID)"
+read -r load_ok load_refused load_other <<<"$(load_during_restart 6381 redis@6381.service)"
+echo "# during the restart: ${load_ok:-?} PINGs answered, ${load_refused:-?} connections refused, ${load_other:-?} reset"
+check "clients were served during the restart" test "${load_ok:-0}" -gt 0
+is "no connection refused during a restart" "${load_refused:-?}" 0
+check "the restart replaced the process" pid_changed redis@6381.service "$pid6381"
+
+step "upgrade to $v2"
+declare -A before
+for unit in redis@6379.service redis@6380.service redis@6381.service; do
+    before[$unit]="$(prop "$unit" MainPID)"
+done
+check "apt-get install of $v2 (upgrade)" \
+    apt_install upgrade $debs_v2
+is "installed version" "$(cexec dpkg-query -W -f='${Version}' redis-ha-server)" "$v2"
+for unit in redis@6379.service redis@6380.service redis@6381.service; do
+    check "$unit was restarted by the upgrade" pid_changed "$unit" "${before[$unit]}"
+    check "$unit runs the new binary" exe_current "$(prop "$unit" MainPID)"
+done
+check "redis@6381.socket still listens" active redis@6381.socket
+check "no instance was started by the upgrade" test "$(prop redis@6382.service ActiveState)" = inactive
+is "data directory kept" "$(cexec cat /var/lib/redis/6379/data-marker)" marker
+if [ "$persistence" = yes ]; then
+    is "the dataset survived the upgrade" "$(cli -p 6379 GET upgrade-key)" kept
+fi
+
+step "downgrade back to $v1"
+for unit in redis@6379.service redis@6380.service; do
+    before[$unit]="$(prop "$unit" MainPID)"
+done
+check "apt-get install --allow-downgrades of $v1" \
+    apt_install downgrade --allow-downgrades $debs_v1
+is "installed version" "$(cexec dpkg-query -W -f='${Version}' redis-ha-server)" "$v1"
+for unit in redis@6379.service redis@6380.service; do
+    check "$unit was restarted by the downgrade" pid_changed "$unit" "${before[$unit]}"
+done
+is "data directory kept" "$(cexec cat /var/lib/redis/6379/data-marker)" marker
+is "per-instance file kept" "$(csh 'grep -c "^maxmemory-policy allkeys-lru" /etc/redis/redis-6379.conf')" 1
+if [ "$persistence" = yes ]; then
+    is "the dataset survived the downgrade" "$(cli -p 6379 GET upgrade-key)" kept
+fi
+
+step "purge"
+check "apt-get purge redis-ha redis-ha-server" \
+    csh 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -q redis-ha redis-ha-server >/root/purge.log 2>&1'
+cexec cat /root/purge.log >"$work/purge.log" 2>/dev/null
+check "purge says that /var/lib/redis was kept" grep -q "/var/lib/redis was NOT removed" "$work/purge.log"
+check "no redis-server process is left" csh '! pgrep -x redis-server'
+check "no socket unit is left listening" csh '! systemctl is-active -q redis@6381.socket'
+check "the common configuration is gone" csh '! test -e /etc/redis/redis-common.conf'
+check "the per-instance configuration is gone" csh '! test -e /etc/redis/redis-6379.conf'
+is "the data is still there" "$(cexec cat /var/lib/redis/6379/data-marker)" marker
+check "the units are gone" csh '! test -e /lib/systemd/system/redis@.service'
+
+step "stopping the container"
+stop_container
+echo "1..$ntests"
+echo "# package test took $((SECONDS - started)) s"
+echo "$((ntests - nfail)) passed, $nfail failed"
+[ "$nfail" -eq 0 ]
