@@ -52,10 +52,12 @@ rpmbuild -ta $nodeps --define "_topdir $top" "$tarball" >"$top/build.log" 2>&1 |
 }
 
 rpms="$(find "$top/RPMS" "$top/SRPMS" -name '*.rpm' | sort)"
+tar -xzOf "$tarball" "redis-ha-$version/rpm.spec" >"$top/rpm.spec"
 say "rpmlint"
 # shellcheck disable=SC2086
-rpmlint -r "$here/rpmlintrc" $rpms "$top/SPECS/rpm.spec" 2>/dev/null | tee "$top/rpmlint.log" >&2 || true
-if grep -q -E '^[^ ]+: E: ' "$top/rpmlint.log"; then
+rpmlint -r "$here/rpmlintrc" $rpms "$top/rpm.spec" >"$top/rpmlint.log" 2>&1
+cat "$top/rpmlint.log" >&2
+if grep -q -E '(^|[ ])E: ' "$top/rpmlint.log" || ! grep -q 'packages and 1 specfiles checked' "$top/rpmlint.log"; then
     die "rpmlint reported errors (see $top/rpmlint.log)"
 fi
 

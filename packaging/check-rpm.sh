@@ -39,7 +39,11 @@ check "redis-common.conf is root:redis 0640" \
     sh -c "printf '%s\n' \"$dump\" | grep '^/etc/redis/redis-common.conf ' | grep -q ' 0100640 root redis '"
 check "/var/lib/redis is redis:redis 0750" \
     sh -c "printf '%s\n' \"$dump\" | grep '^/var/lib/redis ' | grep -q ' 040750 redis redis '"
-check "%pre creates the redis user" script_has 'useradd -r -g redis'
+check "%pre creates the redis user with systemd-sysusers" script_has 'systemd-sysusers --replace=/usr/lib/sysusers.d/redis-ha.conf -'
+check "%pre falls back to useradd" script_has 'useradd -r -g redis'
+top="$(cd "$(dirname "$0")/.." && pwd)"
+sysusers_line="$(grep '^u redis' "$top/systemd/sysusers.conf")"
+check "%pre uses the line of systemd/sysusers.conf" script_has "echo '$sysusers_line'"
 check "%post applies the sysctl drop-in" script_has 'systemd-sysctl .*60-redis-ha.conf'
 check "%post creates the tmpfiles directories" script_has 'systemd-tmpfiles --create'
 check "%post does not start an instance" sh -c "! printf '%s\n' \"\$0\" | sed -n '/^postinstall/,/^preuninstall/p' | grep -q -E 'systemctl (start|restart|enable)'" "$scripts"
