@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared helpers for the packaging scripts (sourced, not executed).
 
 say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }

@@ -311,14 +311,16 @@ if [ -z "$debs" ]; then
     debs="$work/debs"
 fi
 debs="$(cd "$debs" && pwd)"
-server_deb="$(ls "$debs"/redis-ha-server_*.deb 2>/dev/null | head -1)"
-meta_deb="$(ls "$debs"/redis-ha_*_all.deb 2>/dev/null | head -1)"
-[ -n "$server_deb" ] && [ -n "$meta_deb" ] || die "no redis-ha-server/redis-ha .deb in $debs"
+server_deb="$(find "$debs" -maxdepth 1 -name 'redis-ha-server_*.deb' | sort | tail -1)"
+meta_deb="$(find "$debs" -maxdepth 1 -name 'redis-ha_*_all.deb' | sort | tail -1)"
+if [ -z "$server_deb" ] || [ -z "$meta_deb" ]; then
+    die "no redis-ha-server/redis-ha .deb in $debs"
+fi
 v1="$(dpkg-deb -f "$server_deb" Version)"
 v2="$v1+rhtest1"
 arch="$(dpkg-deb -f "$server_deb" Architecture)"
-debs_v1="/root/debs/v1/redis-ha-server_${v1}_$arch.deb /root/debs/v1/redis-ha_${v1}_all.deb"
-debs_v2="/root/debs/v2/redis-ha-server_${v2}_$arch.deb /root/debs/v2/redis-ha_${v2}_all.deb"
+debs_v1=("/root/debs/v1/redis-ha-server_${v1}_$arch.deb" "/root/debs/v1/redis-ha_${v1}_all.deb")
+debs_v2=("/root/debs/v2/redis-ha-server_${v2}_$arch.deb" "/root/debs/v2/redis-ha_${v2}_all.deb")
 
 cached="$(rootfs_cache)"
 ensure_rootfs "$cached"
@@ -330,7 +332,6 @@ cp -a "$cached" "$root" || die "could not copy $cached"
 flock -u 9
 mkdir -p "$root/root/debs/v1" "$root/root/debs/v2"
 cp "$server_deb" "$meta_deb" "$root/root/debs/v1/"
-# shellcheck disable=SC2086
 bump_deb "$server_deb" "$root/root/debs/v2" "+rhtest1"
 bump_deb "$meta_deb" "$root/root/debs/v2" "+rhtest1"
 
@@ -347,7 +348,7 @@ step "install"
 # (net.core.somaxconn belongs to the container's network namespace).
 cexec sysctl -q -w net.core.somaxconn=128 >/dev/null 2>&1
 check "apt-get install of redis-ha-server $v1 and redis-ha" \
-    apt_install install-v1 $debs_v1
+    apt_install install-v1 "${debs_v1[@]}"
 is "no instance was started by the install" \
     "$(cexec systemctl list-units --plain --no-legend --all 'redis@*' | wc -l)" 0
 check "the redis user exists (sysusers)" cexec getent passwd redis
@@ -426,8 +427,9 @@ check "redis-unix@6381.socket came with it" active redis-unix@6381.socket
 check "redis@6381.service is not running yet" test "$(cexec systemctl is-active redis@6381.service)" != active
 is "a connection starts the instance: PING" "$(cli -p 6381 PING)" PONG
 check "redis@6381.service is active" wait_until 15 active redis@6381.service
-check "the server adopted both sockets" \
-    csh 'journalctl -u redis@6381 --no-pager | grep -q "adopted 2 listening socket"'
+# 127.0.0.1 and ::1 from redis@6381.socket, the unix socket from redis-unix@6381.socket.
+check "the server adopted the three sockets" \
+    csh 'journalctl -u redis@6381 --no-pager | grep -q "adopted 3 listening socket"'
 is "PING over the activated unix socket" "$(cli -s "$(csock /run/redis-6381/redis.sock)" PING)" PONG
 pid6381="$(prop redis@6381.service MainPID)"
 read -r load_ok load_refused load_other <<<"$(load_during_restart 6381 redis@6381.service)"
@@ -442,7 +444,7 @@ for unit in redis@6379.service redis@6380.service redis@6381.service; do
     before[$unit]="$(prop "$unit" MainPID)"
 done
 check "apt-get install of $v2 (upgrade)" \
-    apt_install upgrade $debs_v2
+    apt_install upgrade "${debs_v2[@]}"
 is "installed version" "$(cexec dpkg-query -W -f='${Version}' redis-ha-server)" "$v2"
 for unit in redis@6379.service redis@6380.service redis@6381.service; do
     check "$unit was restarted by the upgrade" pid_changed "$unit" "${before[$unit]}"
@@ -460,7 +462,7 @@ for unit in redis@6379.service redis@6380.service; do
     before[$unit]="$(prop "$unit" MainPID)"
 done
 check "apt-get install --allow-downgrades of $v1" \
-    apt_install downgrade --allow-downgrades $debs_v1
+    apt_install downgrade --allow-downgrades "${debs_v1[@]}"
 is "installed version" "$(cexec dpkg-query -W -f='${Version}' redis-ha-server)" "$v1"
 for unit in redis@6379.service redis@6380.service; do
     check "$unit was restarted by the downgrade" pid_changed "$unit" "${before[$unit]}"
@@ -482,6 +484,13 @@ check "the common configuration is gone" csh '! test -e /etc/redis/redis-common.
 check "the per-instance configuration is gone" csh '! test -e /etc/redis/redis-6379.conf'
 is "the data is still there" "$(cexec cat /var/lib/redis/6379/data-marker)" marker
 check "the units are gone" csh '! test -e /lib/systemd/system/redis@.service'
+
+if [ "$nfail" -gt 0 ]; then
+    echo "# the instances' journal (last 60 lines):"
+    csh 'journalctl --no-pager -n 60 -u "redis*"' 2>&1 | sed 's/^/#   /'
+    echo "# the failed checks' output (last 40 lines of checks.log):"
+    tail -40 "$work/checks.log" | sed 's/^/#   /'
+fi
 
 step "stopping the container"
 stop_container
