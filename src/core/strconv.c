@@ -690,3 +690,27 @@ void strconv_free_args(strconv_arg_t *argv, int argc)
         alloc_free(argv[i].ptr);
     alloc_free(argv);
 }
+
+int strconv_to_cursor(const char *s, size_t len, uint64_t *out)
+{
+    size_t n = strnlen(s, len), i = 0;
+    bool neg = false;
+    if (n > 0 && (s[0] == '+' || s[0] == '-')) {
+        neg = s[0] == '-';
+        i = 1;
+        if (n == 1)
+            return -EINVAL;
+    }
+    uint64_t v = 0;
+    for (; i < n; i++) {
+        char ch = s[i];
+        if (ch < '0' || ch > '9')
+            return -EINVAL;
+        uint64_t digit = (uint64_t)(ch - '0');
+        if (v > (UINT64_MAX - digit) / 10)
+            return -ERANGE;
+        v = v * 10 + digit;
+    }
+    *out = neg ? (uint64_t)0 - v : v;
+    return 0;
+}

@@ -53,6 +53,11 @@ int strconv_to_memory(const char *s, size_t len, long long *out) MUST_CHECK;
 /* "1.50M"-style human form used by INFO's *_human fields. */
 size_t strconv_bytes_human(char *buf, unsigned long long n);
 
+/* A SCAN cursor as Redis reads it with strtoul: an optional sign and decimal
+ * digits (a minus wraps around), the empty string meaning 0, the text ending
+ * at its first NUL byte; anything else, or more than 64 bits, is refused. */
+int strconv_to_cursor(const char *s, size_t len, uint64_t *out) MUST_CHECK;
+
 /* The value of one hexadecimal digit (either case), or -1. */
 int strconv_hex_digit(char c);
 

@@ -429,34 +429,10 @@ void cmd_hrandfield(client_t *c)
 
 /* ---- HSCAN -------------------------------------------------------------- */
 
-/*
- * Parses a scan cursor as Redis does with strtoul: an optional sign and
- * decimal digits (a negative value wraps around), nothing at all meaning 0,
- * the text ending at its first NUL byte; anything else, or more than 64
- * bits, is refused.
- */
+/* Scan cursors are parsed by strconv_to_cursor (Redis's strtoul rules). */
 static int parse_cursor(const arg_t *a, uint64_t *out)
 {
-    size_t n = strnlen(a->p, a->n), i = 0;
-    bool neg = false;
-    if (n > 0 && (a->p[0] == '+' || a->p[0] == '-')) {
-        neg = a->p[0] == '-';
-        i = 1;
-        if (n == 1)
-            return -EINVAL;
-    }
-    uint64_t v = 0;
-    for (; i < n; i++) {
-        char ch = a->p[i];
-        if (ch < '0' || ch > '9')
-            return -EINVAL;
-        uint64_t digit = (uint64_t)(ch - '0');
-        if (v > (UINT64_MAX - digit) / 10)
-            return -ERANGE;
-        v = v * 10 + digit;
-    }
-    *out = neg ? (uint64_t)0 - v : v;
-    return 0;
+    return strconv_to_cursor(a->p, a->n, out);
 }
 
 typedef struct scan_opts {

@@ -376,38 +376,10 @@ void cmd_keys(client_t *c)
     reply_defer_array(&c->reply, d, n);
 }
 
-/*
- * Parses a SCAN cursor the way strtoul does in Redis: an optional sign and
- * decimal digits, a negative value wrapping around, nothing at all meaning
- * 0, and the text ending at its first NUL byte. Leading spaces, other
- * characters and values past 64 bits are refused.
- */
+/* Scan cursors are parsed by strconv_to_cursor (Redis's strtoul rules). */
 static int parse_cursor(const arg_t *a, uint64_t *out)
 {
-    size_t n = strnlen(a->p, a->n), i = 0;
-    if (n == 0) {
-        *out = 0;
-        return 0;
-    }
-    bool neg = false;
-    if (a->p[0] == '+' || a->p[0] == '-') {
-        neg = a->p[0] == '-';
-        i = 1;
-    }
-    if (i == n)
-        return -EINVAL;
-    uint64_t v = 0;
-    for (; i < n; i++) {
-        char ch = a->p[i];
-        if (ch < '0' || ch > '9')
-            return -EINVAL;
-        uint64_t digit = (uint64_t)(ch - '0');
-        if (v > (UINT64_MAX - digit) / 10)
-            return -ERANGE;
-        v = v * 10 + digit;
-    }
-    *out = neg ? (uint64_t)0 - v : v;
-    return 0;
+    return strconv_to_cursor(a->p, a->n, out);
 }
 
 /* The options of one SCAN call. */

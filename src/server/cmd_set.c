@@ -503,30 +503,10 @@ void cmd_sdiffstore(client_t *c)
 
 /* ---- SSCAN ------------------------------------------------------------ */
 
-/* A cursor as Redis reads it with strtoul: optional sign, decimal digits,
- * wrap-around for a minus, nothing after (an embedded NUL ends the text),
- * and the empty string is 0. */
+/* Scan cursors are parsed by strconv_to_cursor (Redis's strtoul rules). */
 static int parse_cursor(const arg_t *a, uint64_t *out)
 {
-    size_t n = strnlen(a->p, a->n), i = 0;
-    bool neg = false;
-    if (n > 0 && (a->p[0] == '+' || a->p[0] == '-')) {
-        neg = a->p[0] == '-';
-        i = 1;
-        if (n == 1)
-            return -EINVAL;
-    }
-    uint64_t v = 0;
-    for (; i < n; i++) {
-        if (a->p[i] < '0' || a->p[i] > '9')
-            return -EINVAL;
-        uint64_t digit = (uint64_t)(a->p[i] - '0');
-        if (v > (UINT64_MAX - digit) / 10)
-            return -ERANGE;
-        v = v * 10 + digit;
-    }
-    *out = neg ? (uint64_t)0 - v : v;
-    return 0;
+    return strconv_to_cursor(a->p, a->n, out);
 }
 
 typedef struct sscan_opts {
