@@ -119,7 +119,8 @@ ensure_deps() {
     done
     [ -z "$missing" ] && return 0
     step "installing missing dependencies into the cached root:$missing"
-    timeout 900 systemd-nspawn -q -D "$cached" --pipe /bin/sh -c \
+    prepare_nspawn
+    timeout 900 systemd-nspawn -q -D "$cached" --register=no --keep-unit --pipe /bin/sh -c \
         "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing && apt-get clean" \
         >>"$CACHE/debootstrap.log" 2>&1 </dev/null ||
         die "could not install$missing into $cached; see $CACHE/debootstrap.log"
@@ -163,14 +164,18 @@ find_leader() {
     return 1
 }
 
-boot_container() {
-    # nspawn keeps its propagation directories under /run/systemd/nspawn,
-    # which must be a tmpfs (a host without systemd as init has none there).
+# nspawn keeps its propagation directories under /run/systemd/nspawn, which
+# must be a tmpfs (a host without systemd as init has none there).
+prepare_nspawn() {
     mkdir -p /run/systemd/nspawn
     if [ "$(findmnt -n -o FSTYPE /run/systemd/nspawn 2>/dev/null)" != tmpfs ]; then
         mount -t tmpfs -o mode=0755 tmpfs /run/systemd/nspawn
         mounted_nspawn_tmpfs=yes
     fi
+}
+
+boot_container() {
+    prepare_nspawn
     echo "redis-ha-test" >"$root/etc/hostname"
     systemd-nspawn --boot --directory="$root" --machine="rhtest-$$" \
         --private-network --register=no --keep-unit --console=read-only \
