@@ -18,6 +18,7 @@
 #include "server/client.h"
 #include "server/cmd_handlers.h"
 #include "server/dispatch.h"
+#include "server/scan_args.h"
 #include "server/notify.h"
 #include "server/server.h"
 
@@ -435,78 +436,19 @@ static int parse_cursor(const arg_t *a, uint64_t *out)
     return strconv_to_cursor(a->p, a->n, out);
 }
 
-typedef struct scan_opts {
-    long long count;
-    const arg_t *pat; /* NULL: every field. */
-} scan_opts_t;
+typedef struct hscan_ctx {
+    const scan_opts_t *opts;
+    scan_found_t found;
+} hscan_ctx_t;
 
-/* Parses COUNT and MATCH (HSCAN has no TYPE); replies and returns false on
- * a bad option. */
-static bool parse_scan_opts(client_t *c, scan_opts_t *o)
-{
-    o->count = 10;
-    o->pat = NULL;
-    for (int i = 3; i < c->argc; i += 2) {
-        const arg_t *a = &c->argv[i];
-        bool has_value = i + 1 < c->argc;
-        if (has_value && arg_is(a, "count")) {
-            if (strconv_to_ll(c->argv[i + 1].p, c->argv[i + 1].n, &o->count) != 0) {
-                reply_not_integer(c);
-                return false;
-            }
-            if (o->count < 1) {
-                reply_syntax_error(c);
-                return false;
-            }
-        } else if (has_value && arg_is(a, "match")) {
-            const arg_t *p = &c->argv[i + 1];
-            o->pat = p->n == 1 && p->p[0] == '*' ? NULL : p;
-        } else {
-            reply_syntax_error(c);
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Fields and values kept by one HSCAN call, copied out of the hash. */
-typedef struct scan_out {
-    const arg_t *pat;
-    str_t **v;
-    size_t n, cap;
-} scan_out_t;
-
-static void scan_keep(scan_out_t *out, const thash_str_t *s)
-{
-    if (out->n == out->cap) {
-        out->cap = out->cap ? out->cap * 2 : 32;
-        out->v = alloc_realloc(out->v, out->cap * sizeof(str_t *));
-    }
-    out->v[out->n++] = str_new(s->p, s->n);
-}
-
+/* Keeps a field (matched by MATCH) and its value. */
 static void scan_visit(void *arg, const thash_str_t *f, const thash_str_t *v)
 {
-    scan_out_t *out = arg;
-    if (out->pat != NULL &&
-        !strconv_glob_match(out->pat->p, out->pat->n, f->p, f->n, false))
+    hscan_ctx_t *ctx = arg;
+    if (!scan_opts_match(ctx->opts, f->p, f->n))
         return;
-    scan_keep(out, f);
-    scan_keep(out, v);
-}
-
-static void reply_scan(client_t *c, uint64_t cursor, scan_out_t *out)
-{
-    reply_array(&c->reply, 2);
-    char buf[STRCONV_BUF];
-    size_t len = strconv_ull(buf, cursor);
-    reply_bulk(&c->reply, buf, len);
-    reply_array(&c->reply, (long long)out->n);
-    for (size_t i = 0; i < out->n; i++) {
-        reply_bulk(&c->reply, out->v[i]->buf, out->v[i]->len);
-        str_free(out->v[i]);
-    }
-    alloc_free(out->v);
+    scan_found_add(&ctx->found, f->p, f->n);
+    scan_found_add(&ctx->found, v->p, v->n);
 }
 
 void cmd_hscan(client_t *c)
@@ -519,15 +461,14 @@ void cmd_hscan(client_t *c)
     obj_t *o;
     if (!lookup_hash(c, false, &o))
         return;
-    scan_out_t out = {NULL, NULL, 0, 0};
+    scan_opts_t opts;
+    hscan_ctx_t ctx = {&opts, {NULL, 0, 0}};
     if (o == NULL) {
-        reply_scan(c, 0, &out);
+        scan_found_reply(c, 0, &ctx.found);
         return;
     }
-    scan_opts_t opts;
-    if (!parse_scan_opts(c, &opts))
+    if (!scan_opts_parse(c, 3, &opts))
         return;
-    out.pat = opts.pat;
-    cursor = thash_scan(o, cursor, (uint64_t)opts.count, scan_visit, &out);
-    reply_scan(c, cursor, &out);
+    cursor = thash_scan(o, cursor, (uint64_t)opts.count, scan_visit, &ctx);
+    scan_found_reply(c, cursor, &ctx.found);
 }

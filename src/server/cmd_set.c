@@ -18,6 +18,7 @@
 #include "server/client.h"
 #include "server/cmd_handlers.h"
 #include "server/dispatch.h"
+#include "server/scan_args.h"
 #include "server/notify.h"
 #include "server/server.h"
 
@@ -509,76 +510,18 @@ static int parse_cursor(const arg_t *a, uint64_t *out)
     return strconv_to_cursor(a->p, a->n, out);
 }
 
-typedef struct sscan_opts {
-    long long count;
-    const char *pat;
-    size_t patlen;
-    bool use_pattern;
-} sscan_opts_t;
+typedef struct sscan_ctx {
+    const scan_opts_t *opts;
+    scan_found_t found;
+} sscan_ctx_t;
 
-/* COUNT and MATCH, in pairs from argv[3]; replies and returns false on a
- * bad option (TYPE belongs to SCAN only). */
-static bool parse_sscan_opts(client_t *c, sscan_opts_t *o)
-{
-    memset(o, 0, sizeof(*o));
-    o->count = 10;
-    for (int i = 3; i < c->argc; i += 2) {
-        const arg_t *a = &c->argv[i];
-        bool has_value = i + 1 < c->argc;
-        if (has_value && arg_is(a, "count")) {
-            if (strconv_to_ll(c->argv[i + 1].p, c->argv[i + 1].n, &o->count) != 0) {
-                reply_not_integer(c);
-                return false;
-            }
-            if (o->count < 1) {
-                reply_syntax_error(c);
-                return false;
-            }
-        } else if (has_value && arg_is(a, "match")) {
-            o->pat = c->argv[i + 1].p;
-            o->patlen = c->argv[i + 1].n;
-            o->use_pattern = !(o->patlen == 1 && o->pat[0] == '*');
-        } else {
-            reply_syntax_error(c);
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Members found by one SSCAN step (copies: intset members are formatted
- * on the fly) that passed MATCH. */
-typedef struct sscan_found {
-    const sscan_opts_t *opts;
-    str_t **v;
-    size_t n, cap;
-} sscan_found_t;
-
+/* Keeps a member that passed MATCH (a copy: intset members are formatted
+ * on the fly). */
 static void sscan_collect_cb(void *arg, const tset_member_t *m)
 {
-    sscan_found_t *f = arg;
-    if (f->opts->use_pattern &&
-        !strconv_glob_match(f->opts->pat, f->opts->patlen, m->p, m->n, false))
-        return;
-    if (f->n == f->cap) {
-        f->cap = f->cap ? f->cap * 2 : 16;
-        f->v = alloc_realloc(f->v, f->cap * sizeof(str_t *));
-    }
-    f->v[f->n++] = str_new(m->p, m->n);
-}
-
-static void reply_scan(client_t *c, uint64_t cursor, sscan_found_t *f)
-{
-    char buf[STRCONV_BUF];
-    size_t len = strconv_ull(buf, cursor);
-    reply_array(&c->reply, 2);
-    reply_bulk(&c->reply, buf, len);
-    reply_array(&c->reply, (long long)f->n);
-    for (size_t i = 0; i < f->n; i++) {
-        reply_bulk(&c->reply, f->v[i]->buf, f->v[i]->len);
-        str_free(f->v[i]);
-    }
-    alloc_free(f->v);
+    sscan_ctx_t *ctx = arg;
+    if (scan_opts_match(ctx->opts, m->p, m->n))
+        scan_found_add(&ctx->found, m->p, m->n);
 }
 
 /* SSCAN key cursor [MATCH pattern] [COUNT count]. The cursor is checked
@@ -594,14 +537,14 @@ void cmd_sscan(client_t *c)
     obj_t *set;
     if (!lookup_set(c, &c->argv[1], false, &set))
         return;
-    sscan_opts_t o;
-    sscan_found_t f = {&o, NULL, 0, 0};
+    scan_opts_t opts;
+    sscan_ctx_t ctx = {&opts, {NULL, 0, 0}};
     if (set == NULL) {
-        reply_scan(c, 0, &f);
+        scan_found_reply(c, 0, &ctx.found);
         return;
     }
-    if (!parse_sscan_opts(c, &o))
+    if (!scan_opts_parse(c, 3, &opts))
         return;
-    cursor = tset_scan(set, cursor, (size_t)o.count, sscan_collect_cb, &f);
-    reply_scan(c, cursor, &f);
+    cursor = tset_scan(set, cursor, (size_t)opts.count, sscan_collect_cb, &ctx);
+    scan_found_reply(c, cursor, &ctx.found);
 }
