@@ -6,9 +6,12 @@ persistence), runs Debian's redis-benchmark against each with identical
 flags, and prints the median requests/second per row over --rounds runs (the order
 of the two servers alternates between runs) and the ratio ours/theirs. Then
 loads 1M keys (SET key:N value) into each through redis-cli --pipe and
-compares resident memory per key.
+compares resident memory per key, and, for each collection type in --types,
+loads --type-keys keys of 10 elements each into freshly started servers and
+compares resident memory.
 
     bench/run.py [--build DIR] [-n REQUESTS] [--keys N] [--rows ping,set,...]
+                 [--types hash,set,zset,list] [--type-keys N]
 
 Benchmarks are not tests: nothing here asserts a figure.
 """
@@ -76,16 +79,32 @@ def info_field(port, section, field):
     return 0
 
 
-def load_keys(port, nkeys):
-    """Loads SET key:N value:N through redis-cli --pipe; returns RSS delta."""
+def resp(*args):
+    out = ["*%d\r\n" % len(args)]
+    for a in args:
+        out.append("$%d\r\n%s\r\n" % (len(a), a))
+    return "".join(out)
+
+
+# One command creating key k with 10 elements, per collection type.
+COLLECTIONS = {
+    "hash": lambda k: resp("HSET", k, *[x for j in range(10) for x in ("field:%d" % j, "v%d" % j)]),
+    "set": lambda k: resp("SADD", k, *["member:%d" % j for j in range(10)]),
+    "zset": lambda k: resp("ZADD", k, *[x for j in range(10) for x in (str(j), "member:%d" % j)]),
+    "list": lambda k: resp("RPUSH", k, *["element:%d" % j for j in range(10)]),
+}
+
+
+def load_keys(port, nkeys, make=lambda k, i: resp("SET", k, "value:%d" % i)):
+    """Loads nkeys keys key:N through redis-cli --pipe (SET key:N value:N by
+    default); returns the RSS delta, the RSS and the key count."""
     before = info_field(port, "memory", "used_memory_rss")
     proc = subprocess.Popen(["redis-cli", "-p", str(port), "--pipe"],
                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     chunk = []
     for i in range(nkeys):
         k = "key:%d" % i
-        v = "value:%d" % i
-        chunk.append("*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
+        chunk.append(make(k, i))
         if len(chunk) == 10000:
             proc.stdin.write("".join(chunk).encode())
             chunk = []
@@ -105,7 +124,11 @@ def main():
     ap.add_argument("-n", type=int, default=200000)
     ap.add_argument("-c", type=int, default=50)
     ap.add_argument("--keys", type=int, default=1000000)
-    ap.add_argument("--rows", default="ping,set,get,incr,mset")
+    ap.add_argument("--rows", default="ping,set,get,incr,mset,lpush,rpush,lpop,rpop,sadd,"
+                    "hset,spop,zadd,zpopmin,lrange")
+    ap.add_argument("--types", default="hash,set,zset,list",
+                    help="collection types for the memory comparison ('' for none)")
+    ap.add_argument("--type-keys", type=int, default=1000000)
     ap.add_argument("--rounds", type=int, default=3,
                     help="runs per server and row; the median is reported")
     args = ap.parse_args()
@@ -149,6 +172,20 @@ def main():
                                              d1 / max(n1, 1), d2 / max(n2, 1),
                                              (d1 / max(n1, 1)) / max(d2 / max(n2, 1), 1e-9)))
         print("%-28s %14d %14d" % ("rss total bytes", rss1, rss2))
+        for kind in [k for k in args.types.split(",") if k]:
+            for p in procs:
+                p.send_signal(signal.SIGTERM)
+                p.wait(30)
+            procs = []
+            p1, port1 = start(ours, work)
+            procs.append(p1)
+            p2, port2 = start(theirs, work)
+            procs.append(p2)
+            make = COLLECTIONS[kind]
+            d1, _, n1 = load_keys(port1, args.type_keys, lambda k, i: make(k))
+            d2, _, n2 = load_keys(port2, args.type_keys, lambda k, i: make(k))
+            print("%-28s %14.1f %14.1f %7.2f" % ("rss MB, %d %ss of 10" % (n1, kind),
+                                                 d1 / 1e6, d2 / 1e6, d1 / max(d2, 1)))
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)

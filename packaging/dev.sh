@@ -4,7 +4,16 @@
 #                           on 127.0.0.1:6379 in the foreground (data in ./data)
 #   packaging/dev.sh test   install dependencies, build, and run the whole test
 #                           suite: make check, the sanitizer build's make check,
-#                           and make distcheck
+#                           the fuzzers, make distcheck, make rpm (rpmlint, file
+#                           list and scriptlets) and make check-package (the .deb
+#                           installed into a booted Debian 12 container)
+#
+# make check-package boots a container with systemd-nspawn, so `test` needs a
+# machine that can run one: a VM, or a privileged container (root with
+# CAP_SYS_ADMIN, writable cgroups). Elsewhere that step fails and says why.
+# It caches a Debian 12 root in /var/cache/redis-ha-test (about 250 MB; the
+# first run downloads it, which takes a few minutes); everything else it
+# creates lives in temporary directories and is removed.
 set -euo pipefail
 
 SRC="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,7 +26,16 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config
           libuv1-dev libssl-dev libsystemd-dev libjemalloc-dev
           redis-server redis-tools python3 python3-redis
           prometheus-redis-exporter iproute2 util-linux
-          clang libclang-rt-14-dev)
+          clang libclang-rt-14-dev
+          # make deb: dpkg-buildpackage, dh, lintian; systemd for the unit
+          # directory (Build-Depends: systemd-dev | systemd).
+          dpkg-dev debhelper lintian systemd
+          # make rpm: rpmbuild and rpmlint.
+          rpm rpmlint
+          # make check-package: the Debian root, the booted container, and
+          # pgrep/findmnt/mount/nsenter/flock around it.
+          debootstrap debian-archive-keyring gpgv systemd-container
+          procps mount)
 
 install_deps() {
     local missing=()
@@ -38,6 +56,19 @@ install_deps() {
     fi
 }
 
+# Prints a phase's name and, from the second phase on, how long the
+# previous one took, so that a slow CI run shows where the time went.
+phase_start=$SECONDS
+phase_name=
+phase() {
+    if [ -n "$phase_name" ]; then
+        echo "=== $phase_name took $((SECONDS - phase_start)) s" >&2
+    fi
+    phase_name="$*"
+    phase_start=$SECONDS
+    [ -z "$phase_name" ] || echo "=== $phase_name" >&2
+}
+
 build() {
     local dir="$1"
     shift
@@ -54,13 +85,25 @@ run)
     exec "$BUILD/src/redis-server" --bind 127.0.0.1 --port 6379 --dir "$SRC/data"
     ;;
 test)
+    started=$SECONDS
+    phase "installing dependencies"
     install_deps
+    phase "build and make check"
     build "$BUILD"
     (cd "$BUILD" && make -j"$JOBS" check)
+    phase "sanitizer build and make check"
     build "$SRC/build-sanitizers" --enable-sanitizers --without-jemalloc
     (cd "$SRC/build-sanitizers" && make -j"$JOBS" check)
+    phase "make fuzz"
     (cd "$BUILD" && make fuzz)
+    phase "make distcheck"
     (cd "$BUILD" && make -j"$JOBS" distcheck)
+    phase "make rpm (rpmbuild -ta, rpmlint, file list and scriptlets)"
+    (cd "$BUILD" && make rpm)
+    phase "make check-package (deb, lintian, booted Debian 12 container)"
+    (cd "$BUILD" && make check-package)
+    phase ""
+    echo "=== all tests passed in $((SECONDS - started)) s" >&2
     ;;
 *)
     echo "usage: $0 run|test" >&2

@@ -8,13 +8,22 @@
 #               (default: build them with packaging/build-deb.sh)
 #   --keep      keep the container's root directory after the run
 #
-# Needs root, debootstrap and systemd-nspawn (installed when missing). The
-# Debian 12 root made by debootstrap is cached outside the source tree in
-# $REDIS_HA_TEST_CACHE (default /var/cache/redis-ha-test) and copied for each
-# run, so only the first run downloads it (about 270 MB, several minutes).
+# Needs root, debootstrap and systemd-nspawn (installed when missing), and a
+# host that can boot a container: a VM or a privileged container (root with
+# CAP_SYS_ADMIN and cgroups systemd-nspawn can use); systemd need not be the
+# host's init. Where the container cannot boot, the test FAILS and says why;
+# it never skips. The Debian 12 root made by debootstrap, and Debian's own
+# redis-server packages (for the "replaces Debian's redis-server" test), are
+# cached outside the source tree in $REDIS_HA_TEST_CACHE (default
+# /var/cache/redis-ha-test, about 250 MB) and copied for each run, so only the
+# first run downloads them (one to two minutes with a good mirror).
+# Everything else lives in a temporary directory (/var/tmp/redis-ha-container-
+# test.*), and the tmpfs on /run/systemd/nspawn and the cgroups the test
+# creates on a host without systemd as init are removed at the end.
 # The container has a private network: the instances use their usual ports
 # (6379-6382) without touching the host's. Every step has a deadline and the
-# container is always stopped. Prints TAP and a closing "N passed, N failed".
+# container is always stopped. Prints TAP and a closing "N passed, N failed";
+# the exit status is 0 only when every check passed.
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -34,7 +43,8 @@ done
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, systemd-nspawn)"
 need_commands debootstrap:debootstrap systemd-nspawn:systemd-container \
-    nsenter:util-linux dpkg-deb:dpkg flock:util-linux redis-cli:redis-tools python3:python3
+    nsenter:util-linux dpkg-deb:dpkg flock:util-linux findmnt:util-linux mount:mount \
+    pgrep:procps redis-cli:redis-tools python3:python3
 
 SUITE=bookworm
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -120,10 +130,43 @@ ensure_deps() {
     [ -z "$missing" ] && return 0
     step "installing missing dependencies into the cached root:$missing"
     prepare_nspawn
-    timeout 900 systemd-nspawn -q -D "$cached" --register=no --keep-unit --pipe /bin/sh -c \
-        "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing && apt-get clean" \
-        >>"$CACHE/debootstrap.log" 2>&1 </dev/null ||
+    run_nspawn_cached "$cached" \
+        "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing && apt-get clean" ||
         die "could not install$missing into $cached; see $CACHE/debootstrap.log"
+}
+
+# Debian's own redis-server and the packages it needs beyond the cached root,
+# downloaded once into the cache (for the test that installs redis-ha over it).
+ensure_debian_redis() { # cached-root
+    local cached="$1" dir
+    dir="$(debian_redis_cache)"
+    if ! ls "$dir"/redis-server_*.deb >/dev/null 2>&1; then
+        step "downloading Debian's redis-server into $dir (first run only)"
+        prepare_nspawn
+        rm -f "$cached/var/cache/apt/archives/"*.deb
+        run_nspawn_cached "$cached" \
+            "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --download-only --no-install-recommends redis-server" ||
+            die "could not download Debian's redis-server; see $CACHE/debootstrap.log"
+        rm -rf "$dir.tmp"
+        mkdir -p "$dir.tmp"
+        local f
+        for f in "$cached/var/cache/apt/archives/"*.deb; do
+            # apt's names escape the epoch's colon (5%3a7.0.15): drop it.
+            mv "$f" "$dir.tmp/$(basename "$f" | sed 's/_[0-9]*%3a/_/')"
+        done
+        mv "$dir.tmp" "$dir"
+    fi
+}
+debian_redis_cache() { echo "$CACHE/debian-redis-server-$SUITE"; }
+
+# Runs a shell command in the cached root with the host's network, not booted.
+run_nspawn_cached() { # cached-root command
+    new_cgroups
+    run_nspawn 900 -q -D "$1" --register=no --keep-unit --pipe /bin/sh -c "$2" \
+        >>"$CACHE/debootstrap.log" 2>&1 </dev/null
+    local rc=$?
+    remove_cgroups
+    return $rc
 }
 
 # A copy of the package with a higher version (for the upgrade test).
@@ -141,6 +184,98 @@ bump_deb() { # in.deb out-dir suffix
 nspawn_pid=
 leader=
 mounted_nspawn_tmpfs=no
+created_nspawn_dir=no
+created_run_systemd=no
+
+# systemd-nspawn creates payload/ and supervisor/ cgroups below the cgroup it
+# runs in. With systemd as the host's init they go with the caller's unit;
+# elsewhere nobody would remove them. There each systemd-nspawn runs in a
+# cgroup of its own, rhtest-PID-N below this script's, in the hierarchies
+# nspawn uses (cgroup2 and the named "systemd" one); remove_cgroups deletes
+# them once the container has stopped.
+cgroup_seq=0
+cgroup_dirs=()
+cgroup_new=()
+cgroup_created=()
+
+# The directory of a cgroup of this process, from /proc/self/mountinfo
+# (controllers "" for cgroup2, "name=systemd" for the named hierarchy).
+cgroup_mount_dir() { # controllers path-in-hierarchy
+    awk -v ctrls="$1" -v path="$2" '
+        {
+            for (i = 7; $i != "-"; i++) {}
+            fstype = $(i + 1)
+            opts = "," $(i + 3) ","
+            if (ctrls == "") {
+                if (fstype != "cgroup2") next
+            } else if (fstype != "cgroup" || index(opts, "," ctrls ",") == 0) {
+                next
+            }
+            rel = path
+            if ($4 != "/") {
+                if (index(path, $4) != 1) next
+                rel = substr(path, length($4) + 1)
+            }
+            if (rel == "/") rel = ""
+            print $5 rel
+            exit
+        }' /proc/self/mountinfo
+}
+
+new_cgroups() {
+    cgroup_new=()
+    [ -d /run/systemd/system ] && return 0
+    cgroup_seq=$((cgroup_seq + 1))
+    local ctrls path dir
+    while IFS=: read -r _ ctrls path; do
+        case "$ctrls" in
+            '' | name=systemd) ;;
+            *) continue ;;
+        esac
+        dir="$(cgroup_mount_dir "$ctrls" "$path")"
+        if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+            continue
+        fi
+        dir="$dir/rhtest-$$-$cgroup_seq"
+        mkdir "$dir" 2>/dev/null || continue
+        cgroup_new+=("$dir")
+        cgroup_dirs+=("$dir")
+        cgroup_created+=("$dir")
+    done </proc/self/cgroup
+}
+
+# Kills what is left in the test's cgroups (nothing, after a clean stop) and
+# removes them, innermost first.
+remove_cgroups() {
+    local d p tries
+    for d in "${cgroup_dirs[@]}"; do
+        tries=10
+        while [ -d "$d" ] && [ $tries -gt 0 ]; do
+            find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r p; do
+                kill -KILL "$p" 2>/dev/null
+            done
+            find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+            [ -d "$d" ] && sleep 0.2
+            tries=$((tries - 1))
+        done
+        [ -d "$d" ] && say "could not remove the cgroup $d"
+    done
+    cgroup_dirs=()
+}
+
+# systemd-nspawn in the cgroups made by the last new_cgroups (called in this
+# shell, not in a subshell that runs this in the background), killed after
+# SECONDS unless SECONDS is 0; the PID it runs as is the PID of systemd-nspawn.
+run_nspawn() { # seconds systemd-nspawn-arguments...
+    local seconds="$1"
+    shift
+    # shellcheck disable=SC2016
+    bash -c 'n=$1 seconds=$2; shift 2
+             while [ "$n" -gt 0 ]; do echo $$ 2>/dev/null >"$1/cgroup.procs"; shift; n=$((n - 1)); done
+             if [ "$seconds" -gt 0 ]; then exec timeout "$seconds" systemd-nspawn "$@"; fi
+             exec systemd-nspawn "$@"' \
+        run_nspawn "${#cgroup_new[@]}" "$seconds" "${cgroup_new[@]}" "$@"
+}
 
 # Runs a command inside the container (all of its namespaces), bounded.
 cexec() {
@@ -165,11 +300,19 @@ find_leader() {
 }
 
 # nspawn keeps its propagation directories under /run/systemd/nspawn, which
-# must be a tmpfs (a host without systemd as init has none there).
+# must be on a tmpfs: a host without systemd as init may have /run on disk,
+# or no /run/systemd at all.
 prepare_nspawn() {
-    mkdir -p /run/systemd/nspawn
-    if [ "$(findmnt -n -o FSTYPE /run/systemd/nspawn 2>/dev/null)" != tmpfs ]; then
-        mount -t tmpfs -o mode=0755 tmpfs /run/systemd/nspawn
+    if [ ! -d /run/systemd/nspawn ]; then
+        [ -d /run/systemd ] || created_run_systemd=yes
+        mkdir -p /run/systemd/nspawn || die "cannot create /run/systemd/nspawn"
+        created_nspawn_dir=yes
+    fi
+    if [ "$(findmnt -n -o FSTYPE -T /run/systemd/nspawn 2>/dev/null)" != tmpfs ]; then
+        mount -t tmpfs -o mode=0755 tmpfs /run/systemd/nspawn ||
+            die "cannot mount a tmpfs on /run/systemd/nspawn, so systemd-nspawn cannot" \
+                "run here: the package test needs a VM or a privileged container (root" \
+                "with CAP_SYS_ADMIN)"
         mounted_nspawn_tmpfs=yes
     fi
 }
@@ -177,7 +320,8 @@ prepare_nspawn() {
 boot_container() {
     prepare_nspawn
     echo "redis-ha-test" >"$root/etc/hostname"
-    systemd-nspawn --boot --directory="$root" --machine="rhtest-$$" \
+    new_cgroups
+    run_nspawn 0 --boot --directory="$root" --machine="rhtest-$$" \
         --private-network --register=no --keep-unit --console=read-only \
         </dev/null >"$work/console.log" 2>&1 &
     nspawn_pid=$!
@@ -199,17 +343,24 @@ boot_container() {
     return 1
 }
 
+# Powers the container off; when it does not stop in time (or never booted
+# far enough to be asked), systemd-nspawn is told to end it (SIGTERM), and
+# then the container's PID 1 and systemd-nspawn are killed.
 stop_container() {
     [ -n "$nspawn_pid" ] || return 0
     if kill -0 "$nspawn_pid" 2>/dev/null; then
-        [ -n "$leader" ] && timeout 20 nsenter --target "$leader" --all -- \
-            /bin/systemctl poweroff >/dev/null 2>&1
+        if [ -n "$leader" ]; then
+            timeout 20 nsenter --target "$leader" --all -- /bin/systemctl poweroff >/dev/null 2>&1
+        else
+            kill -TERM "$nspawn_pid" 2>/dev/null
+        fi
         local deadline=$((SECONDS + 30))
         while kill -0 "$nspawn_pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
             sleep 0.2
         done
         if kill -0 "$nspawn_pid" 2>/dev/null; then
             echo "# the container did not power off in 30 s: killing it"
+            [ -z "$leader" ] && leader="$(find_leader)"
             [ -n "$leader" ] && kill -KILL "$leader" 2>/dev/null
             sleep 1
             kill -KILL "$nspawn_pid" 2>/dev/null
@@ -217,12 +368,20 @@ stop_container() {
         wait "$nspawn_pid" 2>/dev/null
     fi
     nspawn_pid=
+    remove_cgroups
 }
 
 cleanup() {
     stop_container
+    remove_cgroups
     if [ "$mounted_nspawn_tmpfs" = yes ]; then
-        umount /run/systemd/nspawn 2>/dev/null || true
+        umount /run/systemd/nspawn 2>/dev/null || say "could not unmount /run/systemd/nspawn"
+        mounted_nspawn_tmpfs=no
+    fi
+    if [ "$created_nspawn_dir" = yes ]; then
+        rmdir /run/systemd/nspawn 2>/dev/null
+        [ "$created_run_systemd" = no ] || rmdir /run/systemd 2>/dev/null
+        created_nspawn_dir=no
     fi
     if [ -n "${work:-}" ] && [ -d "$work" ]; then
         if [ "$keep" = yes ]; then
@@ -258,6 +417,53 @@ pid_changed() { # unit old-pid
     now="$(prop "$1" MainPID)"
     [ -n "$now" ] && [ "$now" != 0 ] && [ "$now" != "$2" ]
 }
+# Checks the priorities journald recorded for the server's log lines: each
+# line carries its level mark ("PID:ROLE DATE TIME MARK text"), and the
+# priority must be the matching syslog one (the server prefixes "<N>" when
+# its stderr is the journal's stream). Prints "#:N *:N -:N .:N wrong:N" and
+# the wrong lines.
+journal_priorities() { # unit
+    cexec journalctl -u "$1" -o json --no-pager 2>/dev/null | python3 -c '
+import json, sys
+prio = {"#": "4", "*": "5", "-": "6", ".": "7"}
+seen = dict.fromkeys(prio, 0)
+wrong = []
+for line in sys.stdin:
+    e = json.loads(line)
+    m = e.get("MESSAGE")
+    if e.get("SYSLOG_IDENTIFIER") != "redis-server" or not isinstance(m, str):
+        continue
+    f = m.split(" ")
+    mark = f[5] if len(f) > 5 else ""
+    if mark not in prio:
+        wrong.append("unparsed: %r" % m)
+        continue
+    seen[mark] += 1
+    if e.get("PRIORITY") != prio[mark]:
+        wrong.append("priority %s: %r" % (e.get("PRIORITY"), m))
+print(" ".join("%s:%d" % kv for kv in seen.items()), "wrong:%d" % len(wrong))
+for w in wrong[:5]:
+    print("#  ", w)
+'
+}
+
+# What a package test must leave as it was on the host: the kernel settings
+# the package changes (which the container must not reach) and the cgroups.
+host_state() {
+    local f
+    for f in /sys/kernel/mm/transparent_hugepage/enabled /proc/sys/vm/overcommit_memory \
+        /proc/sys/net/core/somaxconn; do
+        printf '%s=%s\n' "$f" "$(cat "$f" 2>/dev/null)"
+    done
+}
+
+aof_written() { # port: AOF on and no rewrite running or scheduled
+    local info
+    info="$(cli -p "$1" INFO persistence | tr -d '\r')"
+    grep -q '^aof_enabled:1$' <<<"$info" && grep -q '^aof_rewrite_in_progress:0$' <<<"$info" &&
+        grep -q '^aof_rewrite_scheduled:0$' <<<"$info"
+}
+
 apt_install() { # log-name apt-get arguments...
     local name="$1"
     shift
@@ -330,21 +536,26 @@ debs_v2=("/root/debs/v2/redis-ha-server_${v2}_$arch.deb" "/root/debs/v2/redis-ha
 cached="$(rootfs_cache)"
 ensure_rootfs "$cached"
 ensure_deps "$cached"
+ensure_debian_redis "$cached"
 
 step "copying the cached root"
 root="$work/root"
 cp -a "$cached" "$root" || die "could not copy $cached"
 flock -u 9
-mkdir -p "$root/root/debs/v1" "$root/root/debs/v2"
+mkdir -p "$root/root/debs/v1" "$root/root/debs/v2" "$root/root/debs/debian"
 cp "$server_deb" "$meta_deb" "$root/root/debs/v1/"
+cp "$(debian_redis_cache)"/*.deb "$root/root/debs/debian/"
 bump_deb "$server_deb" "$root/root/debs/v2" "+rhtest1"
 bump_deb "$meta_deb" "$root/root/debs/v2" "+rhtest1"
 
+host_before="$(host_state)"
 step "booting the container"
 if ! boot_container; then
     echo "# the container did not boot; its console:"
     sed 's/^/#   /' "$work/console.log" | tail -40
-    die "systemd-nspawn --boot failed"
+    die "systemd-nspawn --boot could not boot the Debian 12 container (its console is above)." \
+        "The package test needs a host that can run one: a VM or a privileged container," \
+        "as root with CAP_SYS_ADMIN and cgroups systemd-nspawn can use."
 fi
 echo "# container PID 1 is host PID $leader"
 
@@ -361,6 +572,8 @@ is "sysusers drop-in installed" "$(csh 'cat /usr/lib/sysusers.d/redis-ha.conf | 
 is "sysctl drop-in installed" \
     "$(csh 'grep -c -E "^(vm.overcommit_memory = 1|net.core.somaxconn = 4096)$" /usr/lib/sysctl.d/60-redis-ha.conf')" 2
 is "sysctl drop-in applied on install (net.core.somaxconn)" "$(cexec sysctl -n net.core.somaxconn)" 4096
+is "tmpfiles drop-in installed" \
+    "$(csh 'grep -c "^d /var/lib/redis 0750 redis redis" /usr/lib/tmpfiles.d/redis-ha.conf')" 1
 is "tmpfiles drop-in applied: /var/lib/redis" "$(cexec stat -c '%U:%G %a' /var/lib/redis)" "redis:redis 750"
 is "common configuration is root:redis 0640" "$(cexec stat -c '%U:%G %a' /etc/redis/redis-common.conf)" "root:redis 640"
 check "the units pass systemd-analyze verify" \
@@ -378,6 +591,19 @@ is "data directory /var/lib/redis/6380" "$(cexec stat -c '%U:%G %a' /var/lib/red
 is "the server uses it" "$(cli -p 6380 CONFIG GET dir | tail -1)" /var/lib/redis/6380
 check "the server logs to the journal" \
     csh 'journalctl -u redis@6380 --no-pager | grep -q "Ready to accept connections"'
+# A verbose line too: each new connection is logged at verbose.
+cli -p 6380 CONFIG SET loglevel verbose >/dev/null
+cli -p 6380 PING >/dev/null
+cli -p 6380 CONFIG SET loglevel notice >/dev/null
+cexec journalctl --sync >/dev/null 2>&1
+prios="$(journal_priorities redis@6380.service)"
+echo "# journal priorities of redis@6380's lines by level mark: $(head -1 <<<"$prios")"
+tail -n +2 <<<"$prios"
+check "journal: every line has its level's priority (# 4, * 5, - 6, . 7)" \
+    grep -q -E ' wrong:0$' <<<"$(head -1 <<<"$prios")"
+check "journal: warnings logged with priority 4" grep -q -E '#:[1-9]' <<<"$prios"
+check "journal: notices logged with priority 5" grep -q -E '\*:[1-9]' <<<"$prios"
+check "journal: verbose lines logged with priority 6" grep -q -E -- '-:[1-9]' <<<"$prios"
 exposure="$(cexec systemd-analyze security --no-pager redis@6380.service 2>&1 |
     sed -n 's/.*Overall exposure level for redis@6380.service: \([0-9.]*\).*/\1/p')"
 echo "# systemd-analyze security exposure: ${exposure:-none}"
@@ -395,6 +621,8 @@ step "redis@6379 with a per-instance file"
 csh 'install -o redis -g redis -m 0640 /usr/share/redis-ha/redis-PORT.conf.example /etc/redis/redis-6379.conf &&
      printf "maxmemory 64mb\nmin-replicas-to-write 0\n" >>/etc/redis/redis-6379.conf'
 check "systemctl start redis@6379" cexec systemctl start redis@6379
+check "redis@6379 is active" active redis@6379.service
+is "redis@6379 StatusText" "$(prop redis@6379.service StatusText)" "Ready to accept connections"
 is "the per-instance file is read" "$(cli -p 6379 CONFIG GET maxmemory | tail -1)" 67108864
 is "the common file is included" "$(cli -p 6379 CONFIG GET appendonly | tail -1)" yes
 is "CONFIG SET maxmemory-policy" "$(cli -p 6379 CONFIG SET maxmemory-policy allkeys-lru)" OK
@@ -414,7 +642,10 @@ step "watchdog: a stopped event loop is restarted"
 csh 'mkdir -p /etc/systemd/system/redis@6382.service.d &&
      printf "[Service]\nWatchdogSec=2s\nTimeoutAbortSec=2s\n" >/etc/systemd/system/redis@6382.service.d/test.conf &&
      systemctl daemon-reload'
-check "systemctl start redis@6382 (WatchdogSec=2s)" cexec systemctl start redis@6382
+# The THP unit is easy to turn off: an instance starts with it masked.
+check "systemctl mask redis-disable-thp.service" cexec systemctl mask redis-disable-thp.service
+check "systemctl start redis@6382 (WatchdogSec=2s, THP unit masked)" cexec systemctl start redis@6382
+check "systemctl unmask redis-disable-thp.service" cexec systemctl unmask redis-disable-thp.service
 pid6382="$(prop redis@6382.service MainPID)"
 if [ -n "$pid6382" ] && [ "$pid6382" != 0 ]; then
     cexec kill -STOP "$pid6382"
@@ -443,8 +674,21 @@ check "clients were served during the restart" test "${load_ok:-0}" -gt 0
 is "no connection refused during a restart" "${load_refused:-?}" 0
 check "the restart replaced the process" pid_changed redis@6381.service "$pid6381"
 
-step "upgrade to $v2"
+step "redis.target groups the instances"
 declare -A before
+for unit in redis@6379.service redis@6380.service redis@6381.service; do
+    before[$unit]="$(prop "$unit" MainPID)"
+done
+check "systemctl restart redis.target" cexec systemctl restart redis.target
+# systemctl waits for the target's job; the instances' restarts may still run.
+for unit in redis@6379.service redis@6380.service redis@6381.service; do
+    check "$unit was restarted with the target" wait_until 15 pid_changed "$unit" "${before[$unit]}"
+    check "$unit is active" wait_until 15 active "$unit"
+done
+check "a stopped instance was not started by the target" \
+    test "$(prop redis@6382.service ActiveState)" = inactive
+
+step "upgrade to $v2"
 for unit in redis@6379.service redis@6380.service redis@6381.service; do
     before[$unit]="$(prop "$unit" MainPID)"
 done
@@ -490,15 +734,75 @@ check "the per-instance configuration is gone" csh '! test -e /etc/redis/redis-6
 is "the data is still there" "$(cexec cat /var/lib/redis/6379/data-marker)" marker
 check "the units are gone" csh '! test -e /lib/systemd/system/redis@.service'
 
+step "installing over Debian's redis-server"
+# With dpkg: the directory holds every package it needs, and apt would
+# rather fetch packages it also finds in its lists.
+check "dpkg -i of Debian's redis-server $(dpkg-deb -f "$(debian_redis_cache)"/redis-server_*.deb Version)" \
+    csh 'DEBIAN_FRONTEND=noninteractive dpkg -i /root/debs/debian/*.deb >/root/debian.log 2>&1'
+cexec cat /root/debian.log >"$work/debian.log" 2>/dev/null
+check "Debian's redis-server.service is active" wait_until 15 active redis-server.service
+is "Debian's server answers on 6379" "$(cli -p 6379 SET moved-key moved)" OK
+debian_saved=no
+if [ "$(cli -p 6379 SAVE)" = OK ]; then
+    debian_saved=yes
+fi
+check "apt-get install of redis-ha $v1 over it" apt_install replace "${debs_v1[@]}"
+is "Debian's redis-server is removed, its configuration kept" \
+    "$(cexec dpkg-query -W -f='${Status}' redis-server)" "deinstall ok config-files"
+is "/usr/bin/redis-server is redis-ha's" "$(cexec dpkg-query -S /usr/bin/redis-server)" \
+    "redis-ha-server: /usr/bin/redis-server"
+check "Debian's redis-server.service is stopped" csh '! systemctl is-active -q redis-server.service'
+check "no server runs after the install" csh '! pgrep -x redis-server'
+check "Debian's /etc/redis/redis.conf is kept" cexec test -f /etc/redis/redis.conf
+is "redis-ha's common configuration is root:redis 0640" \
+    "$(cexec stat -c '%U:%G %a' /etc/redis/redis-common.conf)" "root:redis 640"
+if [ "$debian_saved" = yes ]; then
+    check "Debian's /var/lib/redis/dump.rdb is kept" cexec test -f /var/lib/redis/dump.rdb
+fi
+check "systemctl start redis@6379 after the switch" cexec systemctl start redis@6379
+is "redis@6379 answers" "$(cli -p 6379 PING)" PONG
+check "apt-get purge of Debian's leftover redis-server configuration" \
+    csh 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -q redis-server >/root/debian-purge.log 2>&1'
+check "redis-ha's files and the data are still there" \
+    cexec test -f /etc/redis/redis-common.conf -a -f /usr/bin/redis-server -a -f /var/lib/redis/6379/data-marker
+check "redis@6379 still runs" active redis@6379.service
+if [ "$debian_saved" = yes ] && [ "$persistence" = yes ]; then
+    # The operator's guide's steps: the common file enables AOF, and a server
+    # that starts with AOF on loads only the AOF (none yet: an empty dataset,
+    # as in Redis 7.0); so the RDB is loaded with AOF off, and AOF turned on
+    # at run time, which writes the loaded data into the AOF.
+    check "the guide's data move from Debian's redis-server" \
+        csh 'systemctl stop redis@6379 &&
+             install -d -o redis -g redis -m 0750 /var/lib/redis/6379 &&
+             rm -rf /var/lib/redis/6379/dump.rdb /var/lib/redis/6379/appendonlydir &&
+             mv /var/lib/redis/dump.rdb /var/lib/redis/6379/ &&
+             install -o redis -g redis -m 0640 /usr/share/redis-ha/redis-PORT.conf.example /etc/redis/redis-6379.conf &&
+             echo "appendonly no" >>/etc/redis/redis-6379.conf &&
+             systemctl start redis@6379'
+    is "the moved dataset is served" "$(cli -p 6379 GET moved-key)" moved
+    is "CONFIG SET appendonly yes" "$(cli -p 6379 CONFIG SET appendonly yes)" OK
+    check "the AOF rewrite finishes" wait_until 60 aof_written 6379
+    is "CONFIG REWRITE" "$(cli -p 6379 CONFIG REWRITE)" OK
+    check "redis@6379 restarts with AOF on" csh 'systemctl restart redis@6379'
+    is "the moved dataset survived the restart" "$(cli -p 6379 GET moved-key)" moved
+fi
+
 if [ "$nfail" -gt 0 ]; then
     echo "# the instances' journal (last 60 lines):"
     csh 'journalctl --no-pager -n 60 -u "redis*"' 2>&1 | sed 's/^/#   /'
     echo "# the failed checks' output (last 40 lines of checks.log):"
     tail -40 "$work/checks.log" | sed 's/^/#   /'
+    if [ -f "$work/debian.log" ] && ! grep -q "^Setting up redis-server" "$work/debian.log"; then
+        echo "# dpkg -i of Debian's redis-server:"
+        tail -20 "$work/debian.log" | sed 's/^/#   /'
+    fi
 fi
 
 step "stopping the container"
 stop_container
+is "the host's kernel settings are unchanged" "$(host_state)" "$host_before"
+leftover="$(for d in "${cgroup_created[@]}"; do [ -d "$d" ] && echo "$d"; done)"
+is "no cgroup of the test is left" "$leftover" ""
 echo "1..$ntests"
 echo "# package test took $((SECONDS - started)) s"
 echo "$((ntests - nfail)) passed, $nfail failed"

@@ -616,6 +616,25 @@ uint8_t *lp_replace_int(uint8_t *lp, uint8_t **p, long long v)
     return lp_insert_int(lp, *p, LP_REPLACE, v, p);
 }
 
+uint8_t *lp_concat(uint8_t *a, const uint8_t *b)
+{
+    REQUIRE(a != b);
+    const size_t total_a = hdr_total(a);
+    const size_t body_b = hdr_total(b) - LP_HDR_SIZE - 1;
+    const size_t total = total_a + body_b;
+    REQUIRE(total <= UINT32_MAX);
+    const uint16_t count_a = hdr_count(a), count_b = hdr_count(b);
+    a = alloc_realloc(a, total);
+    memcpy(a + total_a - 1, b + LP_HDR_SIZE, body_b);
+    a[total - 1] = LP_EOF;
+    set_total(a, total);
+    if (count_a == LP_COUNT_UNKNOWN || count_b == LP_COUNT_UNKNOWN)
+        set_count(a, LP_COUNT_UNKNOWN);
+    else
+        set_count(a, (size_t)count_a + count_b);
+    return a;
+}
+
 uint8_t *lp_delete_range_at(uint8_t *lp, uint8_t **p, size_t count)
 {
     REQUIRE(p != NULL && *p != NULL && (*p)[0] != LP_EOF);

@@ -131,6 +131,10 @@ uint8_t *lp_prepend_int(uint8_t *lp, long long v);
 uint8_t *lp_replace(uint8_t *lp, uint8_t **p, const void *s, size_t n);
 uint8_t *lp_replace_int(uint8_t *lp, uint8_t **p, long long v);
 
+/* Appends the entries of b after those of a (b is not changed) and returns
+ * a, possibly moved: entries are self-contained, so this is a byte copy. */
+uint8_t *lp_concat(uint8_t *a, const uint8_t *b);
+
 /* Deletes the entry at *p; *p becomes the entry that followed it, or NULL
  * when it was the last. */
 uint8_t *lp_delete(uint8_t *lp, uint8_t **p);

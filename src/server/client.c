@@ -8,6 +8,7 @@
 #include "core/check.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "server/blocking.h"
 #include "server/config.h"
 #include "server/dispatch.h"
 #include "server/multi.h"
@@ -98,6 +99,7 @@ void client_free(client_t *c)
         TAILQ_REMOVE(&srv.monitors, c, monitor_link);
     multi_client_free(c);
     pubsub_client_free(c);
+    blocking_forget(c);
     if (!(c->flags & CLIENT_FAKE)) {
         TAILQ_REMOVE(&srv.clients, c, link);
         srv.nclients--;
@@ -205,9 +207,9 @@ static void on_read(conn_t *conn)
         return;
     c->last_interaction = clock_mono_ms();
     srv.stat_io_reads++;
-    /* A client held by CLIENT PAUSE keeps reading (so a disconnect is seen)
-     * without parsing, so the query buffer limit is enforced here. */
-    if ((c->flags & CLIENT_PAUSED) && query_limit_passed(c)) {
+    /* A client held by CLIENT PAUSE or blocked keeps reading (so a
+     * disconnect is seen) without parsing, so the query buffer limit is enforced here. */
+    if ((c->flags & (CLIENT_PAUSED | CLIENT_BLOCKED)) && query_limit_passed(c)) {
         client_free_async(c);
         return;
     }
@@ -216,7 +218,7 @@ static void on_read(conn_t *conn)
 
 /* ---- input processing ------------------------------------------------- */
 
-static void set_argv(client_t *c)
+void client_refresh_argv(client_t *c)
 {
     req_parser_t *p = &c->parser;
     if ((int)p->argc > c->argv_cap) {
@@ -293,7 +295,8 @@ void client_process_input(client_t *c)
 {
     REQUIRE(VALID_CLIENT(c));
     while (c->conn != NULL && !c->on_close_list &&
-           !(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_PAUSED))) {
+           !(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_PAUSED |
+                         CLIENT_BLOCKED))) {
         if (conn_pending_out(c->conn) > OBUF_HIGH_WATER) {
             /* Backpressure: stop reading until the peer drains replies. */
             c->flags |= CLIENT_READ_PAUSED;
@@ -319,10 +322,12 @@ void client_process_input(client_t *c)
             }
             c->flags |= CLIENT_PENDING_COMMAND;
         }
-        set_argv(c);
+        client_refresh_argv(c);
         if (handle_command(c) == DISPATCH_DEFER) {
-            /* Keep the command (and the buffer under it) until unpaused. */
-            c->flags |= CLIENT_PAUSED;
+            /* Keep the command (and the buffer under it) until unpaused
+             * or, for a blocked client, served. */
+            if (!(c->flags & CLIENT_BLOCKED))
+                c->flags |= CLIENT_PAUSED;
             return;
         }
         c->flags &= ~CLIENT_PENDING_COMMAND;
@@ -483,4 +488,15 @@ str_t *client_info_line(str_t *s, const client_t *c)
         s = str_catfmt(s, " lib-name=%s lib-ver=%s", c->lib_name ? c->lib_name->buf : "",
                        c->lib_ver ? c->lib_ver->buf : "");
     return s;
+}
+
+void client_command_done(client_t *c)
+{
+    REQUIRE(VALID_CLIENT(c) && !(c->flags & CLIENT_BLOCKED));
+    c->flags &= ~CLIENT_PENDING_COMMAND;
+    req_parser_reset(&c->parser);
+    c->argc = 0;
+    if (client_check_obuf_limits(c))
+        return;
+    client_process_input(c);
 }

@@ -102,6 +102,7 @@ struct client {
     /* Per-feature state, owned by its module (NULL until first used). */
     struct pubsub_client *pubsub; /* server/pubsub.c */
     struct multi_state *multi;    /* server/multi.c: MULTI queue, WATCH */
+    struct block_state *block;    /* server/blocking.c: keys waited on */
 };
 
 /* Creates a client for an accepted connection and registers it. */
@@ -156,6 +157,14 @@ int client_class(const client_t *c);
 str_t *client_info_line(str_t *s, const client_t *c);
 /* Continues processing buffered input (after unpause / unblock). */
 void client_process_input(client_t *c);
+/* Points argv at the pending command's arguments again (the input buffer
+ * may have moved while the client was blocked). */
+void client_refresh_argv(client_t *c);
+/* The pending command of an unblocked client has replied: drops it and
+ * processes the input that followed it. */
+void client_command_done(client_t *c);
+/* enable-protected-configs allows c to change protected options. */
+bool client_may_set_protected(const client_t *c);
 /* Peer address "ip:port". */
 const char *client_peer(const client_t *c);
 

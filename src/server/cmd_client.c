@@ -11,6 +11,7 @@
 #include "core/check.h"
 #include "core/clock.h"
 #include "core/strconv.h"
+#include "server/blocking.h"
 #include "server/client.h"
 #include "server/cmd_handlers.h"
 #include "server/dispatch.h"
@@ -92,6 +93,33 @@ static void reply_sub_syntax(client_t *c, const char *parent)
 void cmd_client_id(client_t *c)
 {
     reply_int(&c->reply, (long long)c->id);
+}
+
+/* CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 when the client was blocked on keys
+ * and got its timeout (or error) reply. */
+void cmd_client_unblock(client_t *c)
+{
+    if (c->argc > 4) {
+        reply_errorf(&c->reply, "ERR unknown subcommand or wrong number of arguments for "
+                                "'unblock'. Try CLIENT HELP.");
+        return;
+    }
+    long long id;
+    if (strconv_to_ll(c->argv[2].p, c->argv[2].n, &id) != 0) {
+        reply_not_integer(c);
+        return;
+    }
+    bool error = false;
+    if (c->argc == 4) {
+        if (arg_is(&c->argv[3], "error")) {
+            error = true;
+        } else if (!arg_is(&c->argv[3], "timeout")) {
+            reply_error(&c->reply, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    }
+    client_t *target = client_by_id((uint64_t)id);
+    reply_int(&c->reply, target != NULL && blocking_unblock(target, error) ? 1 : 0);
 }
 
 void cmd_client_info(client_t *c)

@@ -79,7 +79,10 @@ void cmd_config_set(client_t *c)
         vp[i] = values[i]->buf;
     }
     str_t *err = NULL;
-    if (config_set_many(n, np, vp, &err) == 0) {
+    config_protected_allowed = client_may_set_protected(c);
+    int rc = config_set_many(n, np, vp, &err);
+    config_protected_allowed = false;
+    if (rc == 0) {
         reply_ok(&c->reply);
     } else {
         reply_errorf(&c->reply, "ERR %s", err->buf);

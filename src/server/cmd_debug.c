@@ -23,7 +23,9 @@
 #include "core/strconv.h"
 #include "db/keyspace.h"
 #include "db/t_hash.h"
+#include "db/t_list.h"
 #include "db/t_set.h"
+#include "db/t_zset.h"
 #include "server/client.h"
 #include "server/cmd_handlers.h"
 #include "server/config.h"
@@ -48,6 +50,12 @@ static bool debug_allowed(const client_t *c)
     if (cfg.enable_debug_command == DEBUG_CMD_YES)
         return true;
     return cfg.enable_debug_command == DEBUG_CMD_LOCAL && local_client(c);
+}
+
+bool client_may_set_protected(const client_t *c)
+{
+    return cfg.enable_protected_configs == 1 ||
+           (cfg.enable_protected_configs == 2 && local_client(c));
 }
 
 /* ============================ digests ================================= */
@@ -83,6 +91,19 @@ static void digest_value_content(const obj_t *o, unsigned char *digest)
         digest_mix(digest, p, len);
         break;
     }
+    case OBJ_LIST: {
+        tlist_iter_t it;
+        tlist_ent_t e;
+        tlist_iter_init(&it, (obj_t *)o, 0, true);
+        while (tlist_iter_next(&it, &e)) {
+            char buf[LP_INTBUF];
+            size_t n;
+            const char *p = tlist_ent_bytes(&e, buf, &n);
+            digest_mix(digest, p, n);
+        }
+        tlist_iter_destroy(&it);
+        break;
+    }
     case OBJ_SET: {
         tset_iter_t it;
         tset_member_t m;
@@ -103,6 +124,19 @@ static void digest_value_content(const obj_t *o, unsigned char *digest)
             digest_xor(digest, pair, DIGEST_LEN);
         }
         thash_iter_destroy(&it);
+        break;
+    }
+    case OBJ_ZSET: {
+        tzset_iter_t it;
+        tzset_elem_t e;
+        tzset_iter_init(&it, (obj_t *)o, false);
+        while (tzset_iter_next(&it, &e)) {
+            unsigned char pair[DIGEST_LEN] = {0};
+            char score[STRCONV_BUF];
+            digest_mix(pair, e.p, e.n);
+            digest_mix(pair, score, strconv_double(score, e.score));
+            digest_xor(digest, pair, DIGEST_LEN);
+        }
         break;
     }
     default:
@@ -236,12 +270,23 @@ static void debug_object(client_t *c)
         return;
     }
     size_t serialized = o->type == OBJ_STRING ? rdb_string_size(o) : obj_mem_usage(o, 0);
-    char line[256];
+    char extra[160] = "";
+    if (o->type == OBJ_LIST) {
+        /* Redis adds the quicklist's shape for lists. */
+        tlist_stats_t st;
+        tlist_stats(o, &st);
+        snprintf(extra, sizeof(extra),
+                 " ql_nodes:%zu ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d "
+                 "ql_uncompressed_size:%zu",
+                 st.nodes, st.nodes ? (double)st.count / (double)st.nodes : 0.0, st.fill,
+                 st.depth != 0, st.raw_bytes);
+    }
+    char line[400];
     snprintf(line, sizeof(line),
              "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u "
-             "lru_seconds_idle:%llu",
+             "lru_seconds_idle:%llu%s",
              (void *)o, o->refcount, obj_encoding_name(o->encoding), serialized,
-             (unsigned)o->lru, (unsigned long long)(db_idle_ms(o) / 1000));
+             (unsigned)o->lru, (unsigned long long)(db_idle_ms(o) / 1000), extra);
     reply_status(&c->reply, line);
 }
 

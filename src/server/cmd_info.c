@@ -26,6 +26,7 @@
 #include "server/cmd_handlers.h"
 #include "server/commands.h"
 #include "server/config.h"
+#include "server/persist.h"
 #include "server/pubsub.h"
 #include "server/server.h"
 
@@ -304,13 +305,8 @@ static str_t *section_persistence(str_t *s)
     s = str_catfmt(s,
                    "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
                    "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
-                   "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n"
-                   "rdb_changes_since_last_save:%llu\r\nrdb_bgsave_in_progress:0\r\n"
-                   "rdb_last_save_time:%lld\r\nrdb_last_bgsave_status:ok\r\n"
-                   "rdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\n"
-                   "rdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\n"
-                   "rdb_last_load_keys_loaded:0\r\n",
-                   (unsigned long long)srv.dirty, (long long)srv.lastsave);
+                   "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n");
+    s = persist_info(s);
     return str_catfmt(s,
                       "aof_enabled:%d\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
                       "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
@@ -362,14 +358,15 @@ static str_t *stats_keyspace_lines(str_t *s)
         "expire_cycle_cpu_milliseconds:%llu\r\nevicted_keys:%llu\r\nevicted_clients:%llu\r\n"
         "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
         "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\npubsub_channels:%zu\r\n"
-        "pubsub_patterns:%zu\r\npubsubshard_channels:%zu\r\nlatest_fork_usec:0\r\n"
-        "total_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n",
+        "pubsub_patterns:%zu\r\npubsubshard_channels:%zu\r\nlatest_fork_usec:%lld\r\n"
+        "total_forks:%llu\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\n",
         (unsigned long long)db_env.stat_expired,
         (double)db_env.stat_expired_stale_perc_x100 / 100.0,
         (unsigned long long)(db_env.stat_expire_cycle_time_used_us / 1000),
         (unsigned long long)db_env.stat_evicted, (unsigned long long)srv.stat_evicted_clients,
         (unsigned long long)db_env.stat_hits, (unsigned long long)db_env.stat_misses,
-        pubsub_count(PUBSUB_CHANNEL), pubsub_count(PUBSUB_PATTERN), pubsub_count(PUBSUB_SHARD));
+        pubsub_count(PUBSUB_CHANNEL), pubsub_count(PUBSUB_PATTERN), pubsub_count(PUBSUB_SHARD),
+        (long long)srv.stat_fork_time_us, (unsigned long long)srv.stat_total_forks);
 }
 
 static str_t *stats_misc_lines(str_t *s)

@@ -627,7 +627,14 @@ void cmd_shutdown(client_t *c)
         reply_error(&c->reply, "ERR No shutdown in progress.");
         return;
     }
-    server_request_shutdown(flags);
+    /* Prepared here, so that a failed final save answers this client. */
+    str_t *err = NULL;
+    if (server_prepare_shutdown(flags, &err) != 0) {
+        reply_errorf(&c->reply, "ERR %s", err != NULL ? err->buf : "Errors trying to SHUTDOWN");
+        str_free(err);
+        return;
+    }
+    loop_stop(&srv.loop);
     c->flags |= CLIENT_CLOSE_ASAP;
     client_free_async(c);
 }

@@ -23,134 +23,213 @@ static const command_history_t history_3[] = {
     {"6.0.0", "Added ACL style (username and password)."},
 };
 static const command_arg_t args_4[] = {
+    {"schedule", "pure-token", -1, "SCHEDULE", NULL, "3.2.2", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_history_t history_5[] = {
+    {"3.2.2", "Added the `SCHEDULE` option."},
+};
+static const command_arg_t args_6[] = {
     {"byte", "pure-token", -1, "BYTE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"bit", "pure-token", -1, "BIT", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_5[] = {
+static const command_arg_t args_7[] = {
     {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"end", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"index_unit", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_4, 2},
-};
-static const command_arg_t args_6[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"index", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_5, 3},
-};
-static const command_history_t history_7[] = {
-    {"7.0.0", "Added the `BYTE|BIT` option."},
+    {"index_unit", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_6, 2},
 };
 static const command_arg_t args_8[] = {
-    {"encoding", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"index", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_7, 3},
 };
-static const command_arg_t args_9[] = {
-    {"wrap", "pure-token", -1, "WRAP", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"sat", "pure-token", -1, "SAT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"fail", "pure-token", -1, "FAIL", NULL, NULL, NULL, 0, NULL, NULL, 0},
+static const command_history_t history_9[] = {
+    {"7.0.0", "Added the `BYTE|BIT` option."},
 };
 static const command_arg_t args_10[] = {
     {"encoding", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"value", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_11[] = {
+    {"wrap", "pure-token", -1, "WRAP", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"sat", "pure-token", -1, "SAT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"fail", "pure-token", -1, "FAIL", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_12[] = {
+    {"encoding", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"value", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_13[] = {
     {"encoding", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"increment", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_12[] = {
-    {"encoding_offset_value", "block", -1, "SET", NULL, NULL, NULL, 0, NULL, args_10, 3},
-    {"encoding_offset_increment", "block", -1, "INCRBY", NULL, NULL, NULL, 0, NULL, args_11, 3},
-};
-static const command_arg_t args_13[] = {
-    {"wrap_sat_fail", "oneof", -1, "OVERFLOW", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_9, 3},
-    {"write_operation", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_12, 2},
-};
 static const command_arg_t args_14[] = {
-    {"encoding_offset", "block", -1, "GET", NULL, NULL, NULL, 0, NULL, args_8, 2},
-    {"write", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_13, 2},
+    {"encoding_offset_value", "block", -1, "SET", NULL, NULL, NULL, 0, NULL, args_12, 3},
+    {"encoding_offset_increment", "block", -1, "INCRBY", NULL, NULL, NULL, 0, NULL, args_13, 3},
 };
 static const command_arg_t args_15[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"operation", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, args_14, 2},
+    {"wrap_sat_fail", "oneof", -1, "OVERFLOW", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_11, 3},
+    {"write_operation", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_14, 2},
 };
-static const char *const notes_16[] = {"This command allows both access and modification of the key"};
+static const command_arg_t args_16[] = {
+    {"encoding_offset", "block", -1, "GET", NULL, NULL, NULL, 0, NULL, args_10, 2},
+    {"write", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_15, 2},
+};
 static const command_arg_t args_17[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"operation", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, args_16, 2},
+};
+static const char *const notes_18[] = {"This command allows both access and modification of the key"};
+static const command_arg_t args_19[] = {
     {"encoding", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_18[] = {
+static const command_arg_t args_20[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"encoding_offset", "block", -1, "GET", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE | CMD_ARG_MULTIPLE_TOKEN, NULL, args_17, 2},
+    {"encoding_offset", "block", -1, "GET", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE | CMD_ARG_MULTIPLE_TOKEN, NULL, args_19, 2},
 };
-static const command_arg_t args_19[] = {
+static const command_arg_t args_21[] = {
     {"operation", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"destkey", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_20[] = {
+static const command_arg_t args_22[] = {
     {"byte", "pure-token", -1, "BYTE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"bit", "pure-token", -1, "BIT", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_21[] = {
-    {"end", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"index_unit", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_20, 2},
-};
-static const command_arg_t args_22[] = {
-    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"end_index", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_21, 2},
-};
 static const command_arg_t args_23[] = {
+    {"end", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"index_unit", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_22, 2},
+};
+static const command_arg_t args_24[] = {
+    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"end_index", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_23, 2},
+};
+static const command_arg_t args_25[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"bit", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"index", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_22, 2},
+    {"index", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_24, 2},
 };
-static const command_history_t history_24[] = {
+static const command_history_t history_26[] = {
     {"7.0.0", "Added the `BYTE|BIT` option."},
 };
-static const char *const tips_25[] = {"nondeterministic_output"};
-static const command_arg_t args_26[] = {
+static const command_arg_t args_27[] = {
+    {"left", "pure-token", -1, "LEFT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"right", "pure-token", -1, "RIGHT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_28[] = {
+    {"left", "pure-token", -1, "LEFT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"right", "pure-token", -1, "RIGHT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_29[] = {
+    {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"wherefrom", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_27, 2},
+    {"whereto", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_28, 2},
+    {"timeout", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_30[] = {
+    {"left", "pure-token", -1, "LEFT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"right", "pure-token", -1, "RIGHT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_31[] = {
+    {"timeout", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_30, 2},
+    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_32[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"timeout", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_history_t history_33[] = {
+    {"6.0.0", "`timeout` is interpreted as a double instead of an integer."},
+};
+static const command_arg_t args_34[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"timeout", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_history_t history_35[] = {
+    {"6.0.0", "`timeout` is interpreted as a double instead of an integer."},
+};
+static const command_arg_t args_36[] = {
+    {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"timeout", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_history_t history_37[] = {
+    {"6.0.0", "`timeout` is interpreted as a double instead of an integer."},
+};
+static const command_arg_t args_38[] = {
+    {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_39[] = {
+    {"timeout", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_38, 2},
+    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_40[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"timeout", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_history_t history_41[] = {
+    {"6.0.0", "`timeout` is interpreted as a double instead of an integer."},
+};
+static const command_arg_t args_42[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"timeout", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_history_t history_43[] = {
+    {"6.0.0", "`timeout` is interpreted as a double instead of an integer."},
+};
+static const char *const tips_44[] = {"nondeterministic_output"};
+static const command_arg_t args_45[] = {
     {"normal", "pure-token", -1, "NORMAL", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"master", "pure-token", -1, "MASTER", NULL, "3.2.0", NULL, 0, NULL, NULL, 0},
     {"slave", "pure-token", -1, "SLAVE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"replica", "pure-token", -1, "REPLICA", NULL, "5.0.0", NULL, 0, NULL, NULL, 0},
     {"pubsub", "pure-token", -1, "PUBSUB", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_27[] = {
+static const command_arg_t args_46[] = {
     {"client-id", "integer", -1, "ID", NULL, "2.8.12", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"normal_master_slave_pubsub", "oneof", -1, "TYPE", NULL, "2.8.12", NULL, CMD_ARG_OPTIONAL, NULL, args_26, 5},
+    {"normal_master_slave_pubsub", "oneof", -1, "TYPE", NULL, "2.8.12", NULL, CMD_ARG_OPTIONAL, NULL, args_45, 5},
     {"username", "string", -1, "USER", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"ip:port", "string", -1, "ADDR", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"ip:port", "string", -1, "LADDR", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"yes/no", "string", -1, "SKIPME", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_28[] = {
+static const command_arg_t args_47[] = {
     {"ip:port", "string", -1, NULL, NULL, NULL, "2.8.12", 0, NULL, NULL, 0},
-    {"new-format", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_27, 6},
+    {"new-format", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_46, 6},
 };
-static const command_arg_t args_29[] = {
-    {"filter", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_28, 2},
+static const command_arg_t args_48[] = {
+    {"filter", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_47, 2},
 };
-static const command_history_t history_30[] = {
+static const command_history_t history_49[] = {
     {"2.8.12", "Added new filter format."},
     {"2.8.12", "`ID` option."},
     {"3.2.0", "Added `master` type in for `TYPE` option."},
     {"5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."},
     {"6.2.0", "`LADDR` option."},
 };
-static const command_arg_t args_31[] = {
+static const command_arg_t args_50[] = {
     {"normal", "pure-token", -1, "NORMAL", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"master", "pure-token", -1, "MASTER", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"replica", "pure-token", -1, "REPLICA", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pubsub", "pure-token", -1, "PUBSUB", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_32[] = {
+static const command_arg_t args_51[] = {
     {"client-id", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_33[] = {
-    {"normal_master_replica_pubsub", "oneof", -1, "TYPE", NULL, "5.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_31, 4},
-    {"id", "block", -1, "ID", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_32, 1},
+static const command_arg_t args_52[] = {
+    {"normal_master_replica_pubsub", "oneof", -1, "TYPE", NULL, "5.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_50, 4},
+    {"id", "block", -1, "ID", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_51, 1},
 };
-static const command_history_t history_34[] = {
+static const command_history_t history_53[] = {
     {"2.8.12", "Added unique client `id` field."},
     {"5.0.0", "Added optional `TYPE` filter."},
     {"6.0.0", "Added `user` field."},
@@ -158,335 +237,348 @@ static const command_history_t history_34[] = {
     {"7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."},
     {"7.0.3", "Added `ssub` field."},
 };
-static const char *const tips_35[] = {"nondeterministic_output"};
-static const command_arg_t args_36[] = {
+static const char *const tips_54[] = {"nondeterministic_output"};
+static const command_arg_t args_55[] = {
     {"on", "pure-token", -1, "ON", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"off", "pure-token", -1, "OFF", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_37[] = {
-    {"enabled", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_36, 2},
+static const command_arg_t args_56[] = {
+    {"enabled", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_55, 2},
 };
-static const command_arg_t args_38[] = {
+static const command_arg_t args_57[] = {
     {"write", "pure-token", -1, "WRITE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"all", "pure-token", -1, "ALL", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_39[] = {
+static const command_arg_t args_58[] = {
     {"timeout", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"mode", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_38, 2},
+    {"mode", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_57, 2},
 };
-static const command_history_t history_40[] = {
+static const command_history_t history_59[] = {
     {"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."},
 };
-static const command_arg_t args_41[] = {
+static const command_arg_t args_60[] = {
     {"on", "pure-token", -1, "ON", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"off", "pure-token", -1, "OFF", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"skip", "pure-token", -1, "SKIP", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_42[] = {
-    {"on_off_skip", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_41, 3},
+static const command_arg_t args_61[] = {
+    {"on_off_skip", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_60, 3},
 };
-static const command_arg_t args_43[] = {
+static const command_arg_t args_62[] = {
     {"connection-name", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_44[] = {"nondeterministic_output_order"};
-static const command_arg_t args_45[] = {
+static const command_arg_t args_63[] = {
+    {"timeout", "pure-token", -1, "TIMEOUT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"error", "pure-token", -1, "ERROR", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_64[] = {
+    {"client-id", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"timeout_error", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_63, 2},
+};
+static const char *const tips_65[] = {"nondeterministic_output_order"};
+static const command_arg_t args_66[] = {
     {"command-name", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_46[] = {"nondeterministic_output_order"};
-static const command_arg_t args_47[] = {
+static const char *const tips_67[] = {"nondeterministic_output_order"};
+static const command_arg_t args_68[] = {
     {"command-name", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_48[] = {
+static const command_history_t history_69[] = {
     {"7.0.0", "Allowed to be called with no argument to get info on all commands."},
 };
-static const char *const tips_49[] = {"nondeterministic_output_order"};
-static const command_arg_t args_50[] = {
+static const char *const tips_70[] = {"nondeterministic_output_order"};
+static const command_arg_t args_71[] = {
     {"module-name", "string", -1, "MODULE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"category", "string", -1, "ACLCAT", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "PATTERN", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_51[] = {
-    {"filterby", "oneof", -1, "FILTERBY", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_50, 3},
+static const command_arg_t args_72[] = {
+    {"filterby", "oneof", -1, "FILTERBY", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_71, 3},
 };
-static const char *const tips_52[] = {"nondeterministic_output_order"};
-static const command_arg_t args_53[] = {
+static const char *const tips_73[] = {"nondeterministic_output_order"};
+static const command_arg_t args_74[] = {
     {"parameter", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_54[] = {
-    {"parameter", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_53, 1},
+static const command_arg_t args_75[] = {
+    {"parameter", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_74, 1},
 };
-static const command_history_t history_55[] = {
+static const command_history_t history_76[] = {
     {"7.0.0", "Added the ability to pass multiple pattern parameters in one call"},
 };
-static const command_arg_t args_56[] = {
+static const command_arg_t args_77[] = {
     {"parameter", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_57[] = {
-    {"parameter_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_56, 2},
+static const command_arg_t args_78[] = {
+    {"parameter_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_77, 2},
 };
-static const command_history_t history_58[] = {
+static const command_history_t history_79[] = {
     {"7.0.0", "Added the ability to set multiple parameters in one call."},
 };
-static const char *const tips_59[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
-static const command_arg_t args_60[] = {
+static const char *const tips_80[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
+static const command_arg_t args_81[] = {
     {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"destination-db", "integer", -1, "DB", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"replace", "pure-token", -1, "REPLACE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_61[] = {"request_policy:all_shards", "response_policy:agg_sum"};
-static const command_arg_t args_62[] = {
+static const char *const tips_82[] = {"request_policy:all_shards", "response_policy:agg_sum"};
+static const command_arg_t args_83[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_63[] = {
+static const command_arg_t args_84[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"decrement", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_64[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-};
-static const char *const tips_65[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
-static const command_arg_t args_66[] = {
-    {"message", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_67[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-};
-static const command_history_t history_68[] = {
-    {"3.0.3", "Accepts multiple `key` arguments."},
-};
-static const char *const tips_69[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
-static const command_arg_t args_70[] = {
-    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_71[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"seconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_70, 4},
-};
-static const command_history_t history_72[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
-};
-static const command_arg_t args_73[] = {
-    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_74[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"unix-time-seconds", "unix-time", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_73, 4},
-};
-static const command_history_t history_75[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
-};
-static const command_arg_t args_76[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_77[] = {
-    {"async", "pure-token", -1, "ASYNC", NULL, "4.0.0", NULL, 0, NULL, NULL, 0},
-    {"sync", "pure-token", -1, "SYNC", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_78[] = {
-    {"async", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_77, 2},
-};
-static const command_history_t history_79[] = {
-    {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
-    {"6.2.0", "Added the `SYNC` flushing mode modifier."},
-};
-static const char *const tips_80[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
-static const command_arg_t args_81[] = {
-    {"async", "pure-token", -1, "ASYNC", NULL, "4.0.0", NULL, 0, NULL, NULL, 0},
-    {"sync", "pure-token", -1, "SYNC", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_82[] = {
-    {"async", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_81, 2},
-};
-static const command_history_t history_83[] = {
-    {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
-    {"6.2.0", "Added the `SYNC` flushing mode modifier."},
-};
-static const char *const tips_84[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
 static const command_arg_t args_85[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_86[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
+static const char *const tips_86[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
 static const command_arg_t args_87[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_88[] = {
+static const char *const tips_88[] = {"nondeterministic_output"};
+static const command_arg_t args_89[] = {
+    {"message", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_90[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_history_t history_91[] = {
+    {"3.0.3", "Accepts multiple `key` arguments."},
+};
+static const char *const tips_92[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
+static const command_arg_t args_93[] = {
+    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_94[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"seconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_93, 4},
+};
+static const command_history_t history_95[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+static const command_arg_t args_96[] = {
+    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_97[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"unix-time-seconds", "unix-time", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_96, 4},
+};
+static const command_history_t history_98[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+static const command_arg_t args_99[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_100[] = {
+    {"async", "pure-token", -1, "ASYNC", NULL, "4.0.0", NULL, 0, NULL, NULL, 0},
+    {"sync", "pure-token", -1, "SYNC", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_101[] = {
+    {"async", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_100, 2},
+};
+static const command_history_t history_102[] = {
+    {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
+    {"6.2.0", "Added the `SYNC` flushing mode modifier."},
+};
+static const char *const tips_103[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
+static const command_arg_t args_104[] = {
+    {"async", "pure-token", -1, "ASYNC", NULL, "4.0.0", NULL, 0, NULL, NULL, 0},
+    {"sync", "pure-token", -1, "SYNC", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_105[] = {
+    {"async", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_104, 2},
+};
+static const command_history_t history_106[] = {
+    {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
+    {"6.2.0", "Added the `SYNC` flushing mode modifier."},
+};
+static const char *const tips_107[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
+static const command_arg_t args_108[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_109[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_110[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_111[] = {
     {"seconds", "integer", -1, "EX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"milliseconds", "integer", -1, "PX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"unix-time-seconds", "unix-time", -1, "EXAT", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"persist", "pure-token", -1, "PERSIST", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_89[] = {
+static const command_arg_t args_112[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_88, 5},
+    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_111, 5},
 };
-static const char *const notes_90[] = {"RW and UPDATE because it changes the TTL"};
-static const command_arg_t args_91[] = {
+static const char *const notes_113[] = {"RW and UPDATE because it changes the TTL"};
+static const command_arg_t args_114[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"end", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_92[] = {
+static const command_arg_t args_115[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_93[] = {
+static const command_arg_t args_116[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"field", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_94[] = {
+static const command_history_t history_117[] = {
     {"2.4.0", "Accepts multiple `field` arguments."},
 };
-static const command_arg_t args_95[] = {
+static const command_arg_t args_118[] = {
     {"username", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"password", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_96[] = {
+static const command_arg_t args_119[] = {
     {"protover", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"username_password", "block", -1, "AUTH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_95, 2},
+    {"username_password", "block", -1, "AUTH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_118, 2},
     {"clientname", "string", -1, "SETNAME", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_97[] = {
-    {"arguments", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_96, 3},
+static const command_arg_t args_120[] = {
+    {"arguments", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_119, 3},
 };
-static const command_history_t history_98[] = {
+static const command_history_t history_121[] = {
     {"6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."},
 };
-static const command_arg_t args_99[] = {
+static const command_arg_t args_122[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_100[] = {
+static const command_arg_t args_123[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_101[] = {
+static const command_arg_t args_124[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_102[] = {"nondeterministic_output_order"};
-static const command_arg_t args_103[] = {
+static const char *const tips_125[] = {"nondeterministic_output_order"};
+static const command_arg_t args_126[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"increment", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_104[] = {
+static const command_arg_t args_127[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"increment", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_105[] = {
+static const command_arg_t args_128[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_106[] = {"nondeterministic_output_order"};
-static const command_arg_t args_107[] = {
+static const char *const tips_129[] = {"nondeterministic_output_order"};
+static const command_arg_t args_130[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_108[] = {
+static const command_arg_t args_131[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"field", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_109[] = {
+static const command_arg_t args_132[] = {
     {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_110[] = {
+static const command_arg_t args_133[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"field_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_109, 2},
+    {"field_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_132, 2},
 };
-static const command_arg_t args_111[] = {
+static const command_arg_t args_134[] = {
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"withvalues", "pure-token", -1, "WITHVALUES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_112[] = {
+static const command_arg_t args_135[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"options", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_111, 2},
+    {"options", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_134, 2},
 };
-static const char *const tips_113[] = {"nondeterministic_output"};
-static const command_arg_t args_114[] = {
+static const char *const tips_136[] = {"nondeterministic_output"};
+static const command_arg_t args_137[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_115[] = {"nondeterministic_output"};
-static const command_arg_t args_116[] = {
+static const char *const tips_138[] = {"nondeterministic_output"};
+static const command_arg_t args_139[] = {
     {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_117[] = {
+static const command_arg_t args_140[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"field_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_116, 2},
+    {"field_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_139, 2},
 };
-static const command_history_t history_118[] = {
+static const command_history_t history_141[] = {
     {"4.0.0", "Accepts multiple `field` and `value` arguments."},
 };
-static const command_arg_t args_119[] = {
+static const command_arg_t args_142[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_120[] = {
+static const command_arg_t args_143[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_121[] = {
+static const command_arg_t args_144[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_122[] = {"nondeterministic_output_order"};
-static const command_arg_t args_123[] = {
+static const char *const tips_145[] = {"nondeterministic_output_order"};
+static const command_arg_t args_146[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_124[] = {
+static const command_arg_t args_147[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"increment", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_125[] = {
+static const command_arg_t args_148[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"increment", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_126[] = {
+static const command_arg_t args_149[] = {
     {"section", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_127[] = {
+static const command_history_t history_150[] = {
     {"7.0.0", "Added support for taking multiple section arguments."},
 };
-static const char *const tips_128[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
-static const command_arg_t args_129[] = {
+static const char *const tips_151[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
+static const command_arg_t args_152[] = {
     {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_130[] = {"request_policy:all_shards", "nondeterministic_output_order"};
-static const char *const tips_131[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const command_arg_t args_132[] = {
+static const char *const tips_153[] = {"request_policy:all_shards", "nondeterministic_output_order"};
+static const char *const tips_154[] = {"nondeterministic_output"};
+static const char *const tips_155[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+static const command_arg_t args_156[] = {
     {"event", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_133[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const command_arg_t args_134[] = {
+static const char *const tips_157[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+static const command_arg_t args_158[] = {
     {"command", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_135[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const command_arg_t args_136[] = {
+static const char *const tips_159[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+static const command_arg_t args_160[] = {
     {"event", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_137[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const char *const tips_138[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const command_arg_t args_139[] = {
+static const char *const tips_161[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+static const char *const tips_162[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+static const command_arg_t args_163[] = {
     {"event", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_140[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
-static const command_arg_t args_141[] = {
+static const char *const tips_164[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
+static const command_arg_t args_165[] = {
     {"key1", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key2", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"len", "pure-token", -1, "LEN", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
@@ -494,371 +586,803 @@ static const command_arg_t args_141[] = {
     {"len", "integer", -1, "MINMATCHLEN", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"withmatchlen", "pure-token", -1, "WITHMATCHLEN", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_142[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
-static const char *const tips_143[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
-static const char *const tips_144[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
-static const char *const tips_145[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
-static const command_arg_t args_146[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"count", "integer", -1, "SAMPLES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-};
-static const command_arg_t args_147[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-};
-static const char *const tips_148[] = {"request_policy:multi_shard"};
-static const command_arg_t args_149[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"db", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_150[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_151[] = {
-    {"key_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_150, 2},
-};
-static const char *const tips_152[] = {"request_policy:multi_shard", "response_policy:all_succeeded"};
-static const command_arg_t args_153[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_154[] = {
-    {"key_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_153, 2},
-};
-static const char *const tips_155[] = {"request_policy:multi_shard", "response_policy:agg_min"};
-static const command_arg_t args_156[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const char *const tips_157[] = {"nondeterministic_output"};
-static const command_arg_t args_158[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const char *const tips_159[] = {"nondeterministic_output"};
-static const command_arg_t args_160[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const char *const tips_161[] = {"nondeterministic_output"};
-static const command_arg_t args_162[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const char *const tips_163[] = {"nondeterministic_output"};
-static const command_arg_t args_164[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_165[] = {
-    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
 static const command_arg_t args_166[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"milliseconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_165, 4},
+    {"index", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_history_t history_167[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+static const command_arg_t args_167[] = {
+    {"before", "pure-token", -1, "BEFORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"after", "pure-token", -1, "AFTER", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_168[] = {
-    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_167, 2},
+    {"pivot", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"element", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_169[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"unix-time-milliseconds", "unix-time", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_168, 4},
 };
-static const command_history_t history_170[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+static const command_arg_t args_170[] = {
+    {"left", "pure-token", -1, "LEFT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"right", "pure-token", -1, "RIGHT", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_171[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"left", "pure-token", -1, "LEFT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"right", "pure-token", -1, "RIGHT", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_172[] = {
+    {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"wherefrom", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_170, 2},
+    {"whereto", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_171, 2},
+};
+static const command_arg_t args_173[] = {
+    {"left", "pure-token", -1, "LEFT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"right", "pure-token", -1, "RIGHT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_174[] = {
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_173, 2},
+    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_175[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_history_t history_176[] = {
+    {"6.2.0", "Added the `count` argument."},
+};
+static const command_arg_t args_177[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"element", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"rank", "integer", -1, "RANK", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"num-matches", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"len", "integer", -1, "MAXLEN", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_178[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_history_t history_179[] = {
+    {"2.4.0", "Accepts multiple `element` arguments."},
+};
+static const command_arg_t args_180[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_history_t history_181[] = {
+    {"4.0.0", "Accepts multiple `element` arguments."},
+};
+static const command_arg_t args_182[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_183[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"element", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_184[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"index", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"element", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_185[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_186[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
+static const char *const tips_187[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
+static const char *const tips_188[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
+static const char *const tips_189[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
+static const command_arg_t args_190[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, "SAMPLES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_191[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const char *const tips_192[] = {"request_policy:multi_shard"};
+static const command_arg_t args_193[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"db", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_194[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_195[] = {
+    {"key_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_194, 2},
+};
+static const char *const tips_196[] = {"request_policy:multi_shard", "response_policy:all_succeeded"};
+static const command_arg_t args_197[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_198[] = {
+    {"key_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_197, 2},
+};
+static const char *const tips_199[] = {"request_policy:multi_shard", "response_policy:agg_min"};
+static const command_arg_t args_200[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_201[] = {"nondeterministic_output"};
+static const command_arg_t args_202[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_203[] = {"nondeterministic_output"};
+static const command_arg_t args_204[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_205[] = {"nondeterministic_output"};
+static const command_arg_t args_206[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_207[] = {"nondeterministic_output"};
+static const command_arg_t args_208[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_209[] = {
+    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_210[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"milliseconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_209, 4},
+};
+static const command_history_t history_211[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+static const command_arg_t args_212[] = {
+    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_213[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"unix-time-milliseconds", "unix-time", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_212, 4},
+};
+static const command_history_t history_214[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+static const command_arg_t args_215[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_216[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_173[] = {
+static const command_arg_t args_217[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const notes_174[] = {"RW because it may change the internal representation of the key, and propagate to replicas"};
-static const command_arg_t args_175[] = {
+static const char *const notes_218[] = {"RW because it may change the internal representation of the key, and propagate to replicas"};
+static const command_arg_t args_219[] = {
     {"subcommand", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_176[] = {
+static const command_arg_t args_220[] = {
     {"destkey", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"sourcekey", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_177[] = {
+static const command_arg_t args_221[] = {
     {"message", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_178[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
-static const command_arg_t args_179[] = {
+static const char *const tips_222[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
+static const command_arg_t args_223[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"milliseconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_180[] = {
+static const command_arg_t args_224[] = {
     {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_181[] = {
-    {"pattern", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_180, 1},
+static const command_arg_t args_225[] = {
+    {"pattern", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_224, 1},
 };
-static const command_arg_t args_182[] = {
+static const command_arg_t args_226[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_history_t history_183[] = {
+static const command_history_t history_227[] = {
     {"2.8.0", "Added the -2 reply."},
 };
-static const char *const tips_184[] = {"nondeterministic_output"};
-static const command_arg_t args_185[] = {
+static const char *const tips_228[] = {"nondeterministic_output"};
+static const command_arg_t args_229[] = {
     {"channel", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"message", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_186[] = {
+static const command_arg_t args_230[] = {
     {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_187[] = {
+static const command_arg_t args_231[] = {
     {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_188[] = {
+static const command_arg_t args_232[] = {
     {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_189[] = {
+static const command_arg_t args_233[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_190[] = {
+static const command_arg_t args_234[] = {
     {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_191[] = {"request_policy:all_shards", "nondeterministic_output"};
-static const command_arg_t args_192[] = {
+static const char *const tips_235[] = {"request_policy:all_shards", "nondeterministic_output"};
+static const command_arg_t args_236[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"newkey", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_193[] = {
+static const command_arg_t args_237[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"newkey", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_history_t history_194[] = {
+static const command_history_t history_238[] = {
     {"3.2.0", "The command no longer returns an error when source and destination names are the same."},
 };
-static const command_arg_t args_195[] = {
+static const command_arg_t args_239[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"ttl", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"serialized-value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"replace", "pure-token", -1, "REPLACE", NULL, "3.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"absttl", "pure-token", -1, "ABSTTL", NULL, "5.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"seconds", "integer", -1, "IDLETIME", NULL, "5.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"frequency", "integer", -1, "FREQ", NULL, "5.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_history_t history_240[] = {
+    {"3.0.0", "Added the `REPLACE` modifier."},
+    {"5.0.0", "Added the `ABSTTL` modifier."},
+    {"5.0.0", "Added the `IDLETIME` and `FREQ` options."},
+};
+static const command_arg_t args_241[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_history_t history_242[] = {
+    {"6.2.0", "Added the `count` argument."},
+};
+static const command_arg_t args_243[] = {
+    {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_244[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_history_t history_245[] = {
+    {"2.4.0", "Accepts multiple `element` arguments."},
+};
+static const command_arg_t args_246[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_history_t history_247[] = {
+    {"4.0.0", "Accepts multiple `element` arguments."},
+};
+static const command_arg_t args_248[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_196[] = {
+static const command_history_t history_249[] = {
     {"2.4.0", "Accepts multiple `member` arguments."},
 };
-static const command_arg_t args_197[] = {
+static const command_arg_t args_250[] = {
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"type", "string", -1, "TYPE", NULL, "6.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_198[] = {
+static const command_history_t history_251[] = {
     {"6.0.0", "Added the `TYPE` subcommand."},
 };
-static const char *const tips_199[] = {"nondeterministic_output", "request_policy:special"};
-static const command_arg_t args_200[] = {
+static const char *const tips_252[] = {"nondeterministic_output", "request_policy:special"};
+static const command_arg_t args_253[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_201[] = {
+static const command_arg_t args_254[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_202[] = {"nondeterministic_output_order"};
-static const command_arg_t args_203[] = {
+static const char *const tips_255[] = {"nondeterministic_output_order"};
+static const command_arg_t args_256[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_204[] = {
+static const command_arg_t args_257[] = {
     {"index", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_205[] = {
+static const command_arg_t args_258[] = {
     {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_206[] = {
+static const command_arg_t args_259[] = {
     {"seconds", "integer", -1, "EX", NULL, "2.6.12", NULL, 0, NULL, NULL, 0},
     {"milliseconds", "integer", -1, "PX", NULL, "2.6.12", NULL, 0, NULL, NULL, 0},
     {"unix-time-seconds", "unix-time", -1, "EXAT", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
     {"keepttl", "pure-token", -1, "KEEPTTL", NULL, "6.0.0", NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_207[] = {
+static const command_arg_t args_260[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "2.6.12", NULL, CMD_ARG_OPTIONAL, NULL, args_205, 2},
+    {"condition", "oneof", -1, NULL, NULL, "2.6.12", NULL, CMD_ARG_OPTIONAL, NULL, args_258, 2},
     {"get", "pure-token", -1, "GET", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_206, 5},
+    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_259, 5},
 };
-static const command_history_t history_208[] = {
+static const command_history_t history_261[] = {
     {"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."},
     {"6.0.0", "Added the `KEEPTTL` option."},
     {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."},
     {"7.0.0", "Allowed the `NX` and `GET` options to be used together."},
 };
-static const char *const notes_209[] = {"RW and ACCESS due to the optional `GET` argument"};
-static const command_arg_t args_210[] = {
+static const char *const notes_262[] = {"RW and ACCESS due to the optional `GET` argument"};
+static const command_arg_t args_263[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_211[] = {
+static const command_arg_t args_264[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"seconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_212[] = {
+static const command_arg_t args_265[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_213[] = {
+static const command_arg_t args_266[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_214[] = {
+static const command_arg_t args_267[] = {
     {"nosave", "pure-token", -1, "NOSAVE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"save", "pure-token", -1, "SAVE", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_215[] = {
-    {"nosave_save", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_214, 2},
+static const command_arg_t args_268[] = {
+    {"nosave_save", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_267, 2},
     {"now", "pure-token", -1, "NOW", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"force", "pure-token", -1, "FORCE", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"abort", "pure-token", -1, "ABORT", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_216[] = {
+static const command_history_t history_269[] = {
     {"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."},
 };
-static const command_arg_t args_217[] = {
+static const command_arg_t args_270[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_218[] = {"nondeterministic_output_order"};
-static const command_arg_t args_219[] = {
+static const char *const tips_271[] = {"nondeterministic_output_order"};
+static const command_arg_t args_272[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"limit", "integer", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_220[] = {
+static const command_arg_t args_273[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_221[] = {
+static const command_arg_t args_274[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_222[] = {
+static const command_arg_t args_275[] = {
     {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_223[] = {
+static const command_history_t history_276[] = {
     {"4.0.0", "Added client IP address, port and name to the reply."},
 };
-static const char *const tips_224[] = {"request_policy:all_nodes", "nondeterministic_output"};
-static const char *const tips_225[] = {"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"};
-static const char *const tips_226[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
-static const command_arg_t args_227[] = {
+static const char *const tips_277[] = {"request_policy:all_nodes", "nondeterministic_output"};
+static const char *const tips_278[] = {"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"};
+static const char *const tips_279[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
+static const command_arg_t args_280[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_228[] = {"nondeterministic_output_order"};
-static const command_arg_t args_229[] = {
+static const char *const tips_281[] = {"nondeterministic_output_order"};
+static const command_arg_t args_282[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_230[] = {
+static const command_arg_t args_283[] = {
     {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_231[] = {
+static const command_arg_t args_284[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_285[] = {
+    {"asc", "pure-token", -1, "ASC", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"desc", "pure-token", -1, "DESC", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_286[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"pattern", "pattern", 1, "BY", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_284, 2},
+    {"pattern", "pattern", 1, "GET", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE | CMD_ARG_MULTIPLE_TOKEN, NULL, NULL, 0},
+    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_285, 2},
+    {"sorting", "pure-token", -1, "ALPHA", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"destination", "key", 2, "STORE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const char *const notes_287[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array"};
+static const command_arg_t args_288[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_289[] = {
+    {"asc", "pure-token", -1, "ASC", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"desc", "pure-token", -1, "DESC", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_290[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"pattern", "pattern", 1, "BY", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_288, 2},
+    {"pattern", "pattern", 1, "GET", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE | CMD_ARG_MULTIPLE_TOKEN, NULL, NULL, 0},
+    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_289, 2},
+    {"sorting", "pure-token", -1, "ALPHA", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const char *const notes_291[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"};
+static const command_arg_t args_292[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, "3.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_232[] = {
+static const command_history_t history_293[] = {
     {"3.2.0", "Added the `count` argument."},
 };
-static const char *const tips_233[] = {"nondeterministic_output"};
-static const command_arg_t args_234[] = {
+static const char *const tips_294[] = {"nondeterministic_output"};
+static const command_arg_t args_295[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"message", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_235[] = {
+static const command_arg_t args_296[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, "2.6.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_236[] = {
+static const command_history_t history_297[] = {
     {"2.6.0", "Added the optional `count` argument."},
 };
-static const char *const tips_237[] = {"nondeterministic_output"};
-static const command_arg_t args_238[] = {
+static const char *const tips_298[] = {"nondeterministic_output"};
+static const command_arg_t args_299[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_239[] = {
+static const command_history_t history_300[] = {
     {"2.4.0", "Accepts multiple `member` arguments."},
 };
-static const command_arg_t args_240[] = {
+static const command_arg_t args_301[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_241[] = {"nondeterministic_output"};
-static const command_arg_t args_242[] = {
+static const char *const tips_302[] = {"nondeterministic_output"};
+static const command_arg_t args_303[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_243[] = {
+static const command_arg_t args_304[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_244[] = {
+static const command_arg_t args_305[] = {
     {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_245[] = {
+static const command_arg_t args_306[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"end", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_246[] = {
+static const command_arg_t args_307[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_247[] = {"nondeterministic_output_order"};
-static const command_arg_t args_248[] = {
+static const char *const tips_308[] = {"nondeterministic_output_order"};
+static const command_arg_t args_309[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_249[] = {
+static const command_arg_t args_310[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_250[] = {
+static const command_arg_t args_311[] = {
     {"index1", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"index2", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_251[] = {"nondeterministic_output"};
-static const command_arg_t args_252[] = {
+static const char *const tips_312[] = {"nondeterministic_output"};
+static const command_arg_t args_313[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_253[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
-static const command_arg_t args_254[] = {
+static const char *const tips_314[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
+static const command_arg_t args_315[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_history_t history_255[] = {
+static const command_history_t history_316[] = {
     {"2.8.0", "Added the -2 reply."},
 };
-static const char *const tips_256[] = {"nondeterministic_output"};
-static const command_arg_t args_257[] = {
+static const char *const tips_317[] = {"nondeterministic_output"};
+static const command_arg_t args_318[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_258[] = {
+static const command_arg_t args_319[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_259[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
-static const command_arg_t args_260[] = {
+static const char *const tips_320[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
+static const command_arg_t args_321[] = {
     {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_261[] = {
+static const command_arg_t args_322[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_323[] = {
+    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_324[] = {
+    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_325[] = {
+    {"score", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_326[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"condition", "oneof", -1, NULL, NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, args_323, 2},
+    {"comparison", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_324, 2},
+    {"change", "pure-token", -1, "CH", NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"increment", "pure-token", -1, "INCR", NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"score_member", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_325, 2},
+};
+static const command_history_t history_327[] = {
+    {"2.4.0", "Accepts multiple elements."},
+    {"3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."},
+    {"6.2.0", "Added the `GT` and `LT` options."},
+};
+static const command_arg_t args_328[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_329[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_330[] = {
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_331[] = {
+    {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_332[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"increment", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_333[] = {
+    {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_334[] = {
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_333, 3},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_335[] = {
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"limit", "integer", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_336[] = {
+    {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_337[] = {
+    {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_336, 3},
+};
+static const command_arg_t args_338[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_339[] = {
+    {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_340[] = {
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_339, 2},
+    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_341[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_342[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_343[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_344[] = {
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_345[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"options", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_344, 2},
+};
+static const char *const tips_346[] = {"nondeterministic_output"};
+static const command_arg_t args_347[] = {
+    {"byscore", "pure-token", -1, "BYSCORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"bylex", "pure-token", -1, "BYLEX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_348[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_349[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"start", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"stop", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"sortby", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_347, 2},
+    {"rev", "pure-token", -1, "REV", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_348, 2},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_history_t history_350[] = {
+    {"6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."},
+};
+static const command_arg_t args_351[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_352[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_351, 2},
+};
+static const command_arg_t args_353[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_354[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, "2.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_353, 2},
+};
+static const command_history_t history_355[] = {
+    {"2.0.0", "Added the `WITHSCORES` modifier."},
+};
+static const command_arg_t args_356[] = {
+    {"byscore", "pure-token", -1, "BYSCORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"bylex", "pure-token", -1, "BYLEX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_357[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_358[] = {
+    {"dst", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"src", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"sortby", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_356, 2},
+    {"rev", "pure-token", -1, "REV", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_357, 2},
+};
+static const command_arg_t args_359[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_360[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_history_t history_361[] = {
+    {"2.4.0", "Accepts multiple elements."},
+};
+static const command_arg_t args_362[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_363[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_364[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_365[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_366[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_367[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_366, 2},
+};
+static const command_arg_t args_368[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_369[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_368, 2},
+};
+static const command_history_t history_370[] = {
+    {"2.1.6", "`min` and `max` can be exclusive."},
+};
+static const command_arg_t args_371[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_372[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const char *const tips_373[] = {"nondeterministic_output"};
+static const command_arg_t args_374[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_375[] = {
+    {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_376[] = {
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_375, 3},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_377[] = {
+    {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_378[] = {
+    {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_377, 3},
 };
 
 static const command_doc_t docs[] = {
@@ -866,16 +1390,34 @@ static const command_doc_t docs[] = {
      NULL, 0, args_1, 2, NULL, 0, NULL, 0},
     {"auth", "Authenticate to the server", "1.0.0", "connection", "O(N) where N is the number of passwords defined for the user", 0, NULL, NULL,
      history_3, 1, args_2, 2, NULL, 0, NULL, 0},
+    {"bgsave", "Asynchronously save the dataset to disk", "1.0.0", "server", "O(1)", 0, NULL, NULL,
+     history_5, 1, args_4, 1, NULL, 0, NULL, 0},
     {"bitcount", "Count set bits in a string", "2.6.0", "bitmap", "O(N)", 0, NULL, NULL,
-     history_7, 1, args_6, 2, NULL, 0, NULL, 0},
+     history_9, 1, args_8, 2, NULL, 0, NULL, 0},
     {"bitfield", "Perform arbitrary bitfield integer operations on strings", "3.2.0", "bitmap", "O(1) for each subcommand specified", 0, NULL, NULL,
-     NULL, 0, args_15, 2, NULL, 0, notes_16, 1},
+     NULL, 0, args_17, 2, NULL, 0, notes_18, 1},
     {"bitfield_ro", "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", "6.0.0", "bitmap", "O(1) for each subcommand specified", 0, NULL, NULL,
-     NULL, 0, args_18, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_20, 2, NULL, 0, NULL, 0},
     {"bitop", "Perform bitwise operations between strings", "2.6.0", "bitmap", "O(N)", 0, NULL, NULL,
-     NULL, 0, args_19, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_21, 3, NULL, 0, NULL, 0},
     {"bitpos", "Find first bit set or clear in a string", "2.8.7", "bitmap", "O(N)", 0, NULL, NULL,
-     history_24, 1, args_23, 3, NULL, 0, NULL, 0},
+     history_26, 1, args_25, 3, NULL, 0, NULL, 0},
+    {"blmove", "Pop an element from a list, push it to another list and return it; or block until one is available", "6.2.0", "list", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_29, 5, NULL, 0, NULL, 0},
+    {"blmpop", "Pop elements from a list, or block until one is available", "7.0.0", "list", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", 0, NULL, NULL,
+     NULL, 0, args_31, 5, NULL, 0, NULL, 0},
+    {"blpop", "Remove and get the first element in a list, or block until one is available", "2.0.0", "list", "O(N) where N is the number of provided keys.", 0, NULL, NULL,
+     history_33, 1, args_32, 2, NULL, 0, NULL, 0},
+    {"brpop", "Remove and get the last element in a list, or block until one is available", "2.0.0", "list", "O(N) where N is the number of provided keys.", 0, NULL, NULL,
+     history_35, 1, args_34, 2, NULL, 0, NULL, 0},
+    {"brpoplpush", "Pop an element from a list, push it to another list and return it; or block until one is available", "2.2.0", "list", "O(1)", CMD_DOC_DEPRECATED, "6.2.0", "`BLMOVE` with the `RIGHT` and `LEFT` arguments",
+     history_37, 1, args_36, 3, NULL, 0, NULL, 0},
+    {"bzmpop", "Remove and return members with scores in a sorted set or block until one is available", "7.0.0", "sorted-set", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
+     NULL, 0, args_39, 5, NULL, 0, NULL, 0},
+    {"bzpopmax", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", "5.0.0", "sorted-set", "O(log(N)) with N being the number of elements in the sorted set.", 0, NULL, NULL,
+     history_41, 1, args_40, 2, NULL, 0, NULL, 0},
+    {"bzpopmin", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", "5.0.0", "sorted-set", "O(log(N)) with N being the number of elements in the sorted set.", 0, NULL, NULL,
+     history_43, 1, args_42, 2, NULL, 0, NULL, 0},
     {"client", "A container for client connection commands", "2.4.0", "connection", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"client|getname", "Get the current connection name", "2.6.9", "connection", "O(1)", 0, NULL, NULL,
@@ -885,27 +1427,29 @@ static const command_doc_t docs[] = {
     {"client|id", "Returns the client ID for the current connection", "5.0.0", "connection", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"client|info", "Returns information about the current client connection.", "6.2.0", "connection", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_25, 1, NULL, 0},
+     NULL, 0, NULL, 0, tips_44, 1, NULL, 0},
     {"client|kill", "Kill the connection of a client", "2.4.0", "connection", "O(N) where N is the number of client connections", 0, NULL, NULL,
-     history_30, 5, args_29, 1, NULL, 0, NULL, 0},
+     history_49, 5, args_48, 1, NULL, 0, NULL, 0},
     {"client|list", "Get the list of client connections", "2.4.0", "connection", "O(N) where N is the number of client connections", 0, NULL, NULL,
-     history_34, 6, args_33, 2, tips_35, 1, NULL, 0},
+     history_53, 6, args_52, 2, tips_54, 1, NULL, 0},
     {"client|no-evict", "Set client eviction mode for the current connection", "7.0.0", "connection", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_37, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_56, 1, NULL, 0, NULL, 0},
     {"client|pause", "Stop processing commands from clients for some time", "2.9.50", "connection", "O(1)", 0, NULL, NULL,
-     history_40, 1, args_39, 2, NULL, 0, NULL, 0},
+     history_59, 1, args_58, 2, NULL, 0, NULL, 0},
     {"client|reply", "Instruct the server whether to reply to commands", "3.2.0", "connection", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_42, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_61, 1, NULL, 0, NULL, 0},
     {"client|setname", "Set the current connection name", "2.6.9", "connection", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_43, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_62, 1, NULL, 0, NULL, 0},
+    {"client|unblock", "Unblock a client blocked in a blocking command from a different connection", "5.0.0", "connection", "O(log N) where N is the number of client connections", 0, NULL, NULL,
+     NULL, 0, args_64, 2, NULL, 0, NULL, 0},
     {"client|unpause", "Resume processing of clients that were paused", "6.2.0", "connection", "O(N) Where N is the number of paused clients", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"command", "Get array of Redis command details", "2.8.13", "server", "O(N) where N is the total number of Redis commands", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_44, 1, NULL, 0},
+     NULL, 0, NULL, 0, tips_65, 1, NULL, 0},
     {"command|count", "Get total number of Redis commands", "2.8.13", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"command|docs", "Get array of specific Redis command documentation", "7.0.0", "server", "O(N) where N is the number of commands to look up", 0, NULL, NULL,
-     NULL, 0, args_45, 1, tips_46, 1, NULL, 0},
+     NULL, 0, args_66, 1, tips_67, 1, NULL, 0},
     {"command|getkeys", "Extract keys given a full Redis command", "2.8.13", "server", "O(N) where N is the number of arguments to the command", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"command|getkeysandflags", "Extract keys and access flags given a full Redis command", "7.0.0", "server", "O(N) where N is the number of arguments to the command", 0, NULL, NULL,
@@ -913,13 +1457,13 @@ static const command_doc_t docs[] = {
     {"command|help", "Show helpful text about the different subcommands", "5.0.0", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"command|info", "Get array of specific Redis command details, or all when no argument is given.", "2.8.13", "server", "O(N) where N is the number of commands to look up", 0, NULL, NULL,
-     history_48, 1, args_47, 1, tips_49, 1, NULL, 0},
+     history_69, 1, args_68, 1, tips_70, 1, NULL, 0},
     {"command|list", "Get an array of Redis command names", "7.0.0", "server", "O(N) where N is the total number of Redis commands", 0, NULL, NULL,
-     NULL, 0, args_51, 1, tips_52, 1, NULL, 0},
+     NULL, 0, args_72, 1, tips_73, 1, NULL, 0},
     {"config", "A container for server configuration commands", "2.0.0", "server", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"config|get", "Get the values of configuration parameters", "2.0.0", "server", "O(N) when N is the number of configuration parameters provided", 0, NULL, NULL,
-     history_55, 1, args_54, 1, NULL, 0, NULL, 0},
+     history_76, 1, args_75, 1, NULL, 0, NULL, 0},
     {"config|help", "Show helpful text about the different subcommands", "5.0.0", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"config|resetstat", "Reset the stats returned by INFO", "2.0.0", "server", "O(1)", 0, NULL, NULL,
@@ -927,293 +1471,403 @@ static const command_doc_t docs[] = {
     {"config|rewrite", "Rewrite the configuration file with the in memory configuration", "2.8.0", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"config|set", "Set configuration parameters to the given values", "2.0.0", "server", "O(N) when N is the number of configuration parameters provided", 0, NULL, NULL,
-     history_58, 1, args_57, 1, tips_59, 2, NULL, 0},
+     history_79, 1, args_78, 1, tips_80, 2, NULL, 0},
     {"copy", "Copy a key", "6.2.0", "generic", "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", 0, NULL, NULL,
-     NULL, 0, args_60, 4, NULL, 0, NULL, 0},
+     NULL, 0, args_81, 4, NULL, 0, NULL, 0},
     {"dbsize", "Return the number of keys in the selected database", "1.0.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_61, 2, NULL, 0},
+     NULL, 0, NULL, 0, tips_82, 2, NULL, 0},
     {"debug", "A container for debugging commands", "1.0.0", "server", "Depends on subcommand.", CMD_DOC_SYSCMD, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"decr", "Decrement the integer value of a key by one", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_62, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_83, 1, NULL, 0, NULL, 0},
     {"decrby", "Decrement the integer value of a key by the given number", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_63, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_84, 2, NULL, 0, NULL, 0},
     {"del", "Delete a key", "1.0.0", "generic", "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", 0, NULL, NULL,
-     NULL, 0, args_64, 1, tips_65, 2, NULL, 0},
+     NULL, 0, args_85, 1, tips_86, 2, NULL, 0},
     {"discard", "Discard all commands issued after MULTI", "2.0.0", "transactions", "O(N), when N is the number of queued commands", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
+    {"dump", "Return a serialized version of the value stored at the specified key.", "2.6.0", "generic", "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", 0, NULL, NULL,
+     NULL, 0, args_87, 1, tips_88, 1, NULL, 0},
     {"echo", "Echo the given string", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_66, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_89, 1, NULL, 0, NULL, 0},
     {"exec", "Execute all commands issued after MULTI", "1.2.0", "transactions", "Depends on commands in the transaction", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"exists", "Determine if a key exists", "1.0.0", "generic", "O(N) where N is the number of keys to check.", 0, NULL, NULL,
-     history_68, 1, args_67, 1, tips_69, 2, NULL, 0},
+     history_91, 1, args_90, 1, tips_92, 2, NULL, 0},
     {"expire", "Set a key's time to live in seconds", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     history_72, 1, args_71, 3, NULL, 0, NULL, 0},
+     history_95, 1, args_94, 3, NULL, 0, NULL, 0},
     {"expireat", "Set the expiration for a key as a UNIX timestamp", "1.2.0", "generic", "O(1)", 0, NULL, NULL,
-     history_75, 1, args_74, 3, NULL, 0, NULL, 0},
+     history_98, 1, args_97, 3, NULL, 0, NULL, 0},
     {"expiretime", "Get the expiration Unix timestamp for a key", "7.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_76, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_99, 1, NULL, 0, NULL, 0},
     {"flushall", "Remove all keys from all databases", "1.0.0", "server", "O(N) where N is the total number of keys in all databases", 0, NULL, NULL,
-     history_79, 2, args_78, 1, tips_80, 2, NULL, 0},
+     history_102, 2, args_101, 1, tips_103, 2, NULL, 0},
     {"flushdb", "Remove all keys from the current database", "1.0.0", "server", "O(N) where N is the number of keys in the selected database", 0, NULL, NULL,
-     history_83, 2, args_82, 1, tips_84, 2, NULL, 0},
+     history_106, 2, args_105, 1, tips_107, 2, NULL, 0},
     {"get", "Get the value of a key", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_85, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_108, 1, NULL, 0, NULL, 0},
     {"getbit", "Returns the bit value at offset in the string value stored at key", "2.2.0", "bitmap", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_86, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_109, 2, NULL, 0, NULL, 0},
     {"getdel", "Get the value of a key and delete the key", "6.2.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_87, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_110, 1, NULL, 0, NULL, 0},
     {"getex", "Get the value of a key and optionally set its expiration", "6.2.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_89, 2, NULL, 0, notes_90, 1},
+     NULL, 0, args_112, 2, NULL, 0, notes_113, 1},
     {"getrange", "Get a substring of the string stored at a key", "2.4.0", "string", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", 0, NULL, NULL,
-     NULL, 0, args_91, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_114, 3, NULL, 0, NULL, 0},
     {"getset", "Set the string value of a key and return its old value", "1.0.0", "string", "O(1)", CMD_DOC_DEPRECATED, "6.2.0", "`SET` with the `!GET` argument",
-     NULL, 0, args_92, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_115, 2, NULL, 0, NULL, 0},
     {"hdel", "Delete one or more hash fields", "2.0.0", "hash", "O(N) where N is the number of fields to be removed.", 0, NULL, NULL,
-     history_94, 1, args_93, 2, NULL, 0, NULL, 0},
+     history_117, 1, args_116, 2, NULL, 0, NULL, 0},
     {"hello", "Handshake with Redis", "6.0.0", "connection", "O(1)", 0, NULL, NULL,
-     history_98, 1, args_97, 1, NULL, 0, NULL, 0},
+     history_121, 1, args_120, 1, NULL, 0, NULL, 0},
     {"hexists", "Determine if a hash field exists", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_99, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_122, 2, NULL, 0, NULL, 0},
     {"hget", "Get the value of a hash field", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_100, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_123, 2, NULL, 0, NULL, 0},
     {"hgetall", "Get all the fields and values in a hash", "2.0.0", "hash", "O(N) where N is the size of the hash.", 0, NULL, NULL,
-     NULL, 0, args_101, 1, tips_102, 1, NULL, 0},
+     NULL, 0, args_124, 1, tips_125, 1, NULL, 0},
     {"hincrby", "Increment the integer value of a hash field by the given number", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_103, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_126, 3, NULL, 0, NULL, 0},
     {"hincrbyfloat", "Increment the float value of a hash field by the given amount", "2.6.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_104, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_127, 3, NULL, 0, NULL, 0},
     {"hkeys", "Get all the fields in a hash", "2.0.0", "hash", "O(N) where N is the size of the hash.", 0, NULL, NULL,
-     NULL, 0, args_105, 1, tips_106, 1, NULL, 0},
+     NULL, 0, args_128, 1, tips_129, 1, NULL, 0},
     {"hlen", "Get the number of fields in a hash", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_107, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_130, 1, NULL, 0, NULL, 0},
     {"hmget", "Get the values of all the given hash fields", "2.0.0", "hash", "O(N) where N is the number of fields being requested.", 0, NULL, NULL,
-     NULL, 0, args_108, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_131, 2, NULL, 0, NULL, 0},
     {"hmset", "Set multiple hash fields to multiple values", "2.0.0", "hash", "O(N) where N is the number of fields being set.", CMD_DOC_DEPRECATED, "4.0.0", "`HSET` with multiple field-value pairs",
-     NULL, 0, args_110, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_133, 2, NULL, 0, NULL, 0},
     {"hrandfield", "Get one or multiple random fields from a hash", "6.2.0", "hash", "O(N) where N is the number of fields returned", 0, NULL, NULL,
-     NULL, 0, args_112, 2, tips_113, 1, NULL, 0},
+     NULL, 0, args_135, 2, tips_136, 1, NULL, 0},
     {"hscan", "Incrementally iterate hash fields and associated values", "2.8.0", "hash", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
-     NULL, 0, args_114, 4, tips_115, 1, NULL, 0},
+     NULL, 0, args_137, 4, tips_138, 1, NULL, 0},
     {"hset", "Set the string value of a hash field", "2.0.0", "hash", "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", 0, NULL, NULL,
-     history_118, 1, args_117, 2, NULL, 0, NULL, 0},
+     history_141, 1, args_140, 2, NULL, 0, NULL, 0},
     {"hsetnx", "Set the value of a hash field, only if the field does not exist", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_119, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_142, 3, NULL, 0, NULL, 0},
     {"hstrlen", "Get the length of the value of a hash field", "3.2.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_120, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_143, 2, NULL, 0, NULL, 0},
     {"hvals", "Get all the values in a hash", "2.0.0", "hash", "O(N) where N is the size of the hash.", 0, NULL, NULL,
-     NULL, 0, args_121, 1, tips_122, 1, NULL, 0},
+     NULL, 0, args_144, 1, tips_145, 1, NULL, 0},
     {"incr", "Increment the integer value of a key by one", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_123, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_146, 1, NULL, 0, NULL, 0},
     {"incrby", "Increment the integer value of a key by the given amount", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_124, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_147, 2, NULL, 0, NULL, 0},
     {"incrbyfloat", "Increment the float value of a key by the given amount", "2.6.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_125, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_148, 2, NULL, 0, NULL, 0},
     {"info", "Get information and statistics about the server", "1.0.0", "server", "O(1)", 0, NULL, NULL,
-     history_127, 1, args_126, 1, tips_128, 3, NULL, 0},
+     history_150, 1, args_149, 1, tips_151, 3, NULL, 0},
     {"keys", "Find all keys matching the given pattern", "1.0.0", "generic", "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", 0, NULL, NULL,
-     NULL, 0, args_129, 1, tips_130, 2, NULL, 0},
+     NULL, 0, args_152, 1, tips_153, 2, NULL, 0},
+    {"lastsave", "Get the UNIX time stamp of the last successful save to disk", "1.0.0", "server", "O(1)", 0, NULL, NULL,
+     NULL, 0, NULL, 0, tips_154, 1, NULL, 0},
     {"latency", "A container for latency diagnostics commands", "2.8.13", "server", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"latency|doctor", "Return a human readable latency analysis report.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_131, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_155, 3, NULL, 0},
     {"latency|graph", "Return a latency graph for the event.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_132, 1, tips_133, 3, NULL, 0},
+     NULL, 0, args_156, 1, tips_157, 3, NULL, 0},
     {"latency|help", "Show helpful text about the different subcommands.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"latency|histogram", "Return the cumulative distribution of latencies of a subset of commands or all.", "7.0.0", "server", "O(N) where N is the number of commands with latency information being retrieved.", 0, NULL, NULL,
-     NULL, 0, args_134, 1, tips_135, 3, NULL, 0},
+     NULL, 0, args_158, 1, tips_159, 3, NULL, 0},
     {"latency|history", "Return timestamp-latency samples for the event.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_136, 1, tips_137, 3, NULL, 0},
+     NULL, 0, args_160, 1, tips_161, 3, NULL, 0},
     {"latency|latest", "Return the latest latency samples for all events.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_138, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_162, 3, NULL, 0},
     {"latency|reset", "Reset latency data for one or more events.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_139, 1, tips_140, 2, NULL, 0},
+     NULL, 0, args_163, 1, tips_164, 2, NULL, 0},
     {"lcs", "Find longest common substring", "7.0.0", "string", "O(N*M) where N and M are the lengths of s1 and s2, respectively", 0, NULL, NULL,
-     NULL, 0, args_141, 6, NULL, 0, NULL, 0},
+     NULL, 0, args_165, 6, NULL, 0, NULL, 0},
+    {"lindex", "Get an element from a list by its index", "1.0.0", "list", "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", 0, NULL, NULL,
+     NULL, 0, args_166, 2, NULL, 0, NULL, 0},
+    {"linsert", "Insert an element before or after another element in a list", "2.2.0", "list", "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", 0, NULL, NULL,
+     NULL, 0, args_168, 4, NULL, 0, NULL, 0},
+    {"llen", "Get the length of a list", "1.0.0", "list", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_169, 1, NULL, 0, NULL, 0},
+    {"lmove", "Pop an element from a list, push it to another list and return it", "6.2.0", "list", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_172, 4, NULL, 0, NULL, 0},
+    {"lmpop", "Pop elements from a list", "7.0.0", "list", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", 0, NULL, NULL,
+     NULL, 0, args_174, 4, NULL, 0, NULL, 0},
+    {"lpop", "Remove and get the first elements in a list", "1.0.0", "list", "O(N) where N is the number of elements returned", 0, NULL, NULL,
+     history_176, 1, args_175, 2, NULL, 0, NULL, 0},
+    {"lpos", "Return the index of matching elements on a list", "6.0.6", "list", "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", 0, NULL, NULL,
+     NULL, 0, args_177, 5, NULL, 0, NULL, 0},
+    {"lpush", "Prepend one or multiple elements to a list", "1.0.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
+     history_179, 1, args_178, 2, NULL, 0, NULL, 0},
+    {"lpushx", "Prepend an element to a list, only if the list exists", "2.2.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
+     history_181, 1, args_180, 2, NULL, 0, NULL, 0},
+    {"lrange", "Get a range of elements from a list", "1.0.0", "list", "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", 0, NULL, NULL,
+     NULL, 0, args_182, 3, NULL, 0, NULL, 0},
+    {"lrem", "Remove elements from a list", "1.0.0", "list", "O(N+M) where N is the length of the list and M is the number of elements removed.", 0, NULL, NULL,
+     NULL, 0, args_183, 3, NULL, 0, NULL, 0},
+    {"lset", "Set the value of an element in a list by its index", "1.0.0", "list", "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", 0, NULL, NULL,
+     NULL, 0, args_184, 3, NULL, 0, NULL, 0},
+    {"ltrim", "Trim a list to the specified range", "1.0.0", "list", "O(N) where N is the number of elements to be removed by the operation.", 0, NULL, NULL,
+     NULL, 0, args_185, 3, NULL, 0, NULL, 0},
     {"memory", "A container for memory diagnostics commands", "4.0.0", "server", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"memory|doctor", "Outputs memory problems report", "4.0.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_142, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_186, 3, NULL, 0},
     {"memory|help", "Show helpful text about the different subcommands", "4.0.0", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"memory|malloc-stats", "Show allocator internal stats", "4.0.0", "server", "Depends on how much memory is allocated, could be slow", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_143, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_187, 3, NULL, 0},
     {"memory|purge", "Ask the allocator to release memory", "4.0.0", "server", "Depends on how much memory is allocated, could be slow", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_144, 2, NULL, 0},
+     NULL, 0, NULL, 0, tips_188, 2, NULL, 0},
     {"memory|stats", "Show memory usage details", "4.0.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_145, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_189, 3, NULL, 0},
     {"memory|usage", "Estimate the memory usage of a key", "4.0.0", "server", "O(N) where N is the number of samples.", 0, NULL, NULL,
-     NULL, 0, args_146, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_190, 2, NULL, 0, NULL, 0},
     {"mget", "Get the values of all the given keys", "1.0.0", "string", "O(N) where N is the number of keys to retrieve.", 0, NULL, NULL,
-     NULL, 0, args_147, 1, tips_148, 1, NULL, 0},
+     NULL, 0, args_191, 1, tips_192, 1, NULL, 0},
     {"monitor", "Listen for all requests received by the server in real time", "1.0.0", "server", NULL, 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"move", "Move a key to another database", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_149, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_193, 2, NULL, 0, NULL, 0},
     {"mset", "Set multiple keys to multiple values", "1.0.1", "string", "O(N) where N is the number of keys to set.", 0, NULL, NULL,
-     NULL, 0, args_151, 1, tips_152, 2, NULL, 0},
+     NULL, 0, args_195, 1, tips_196, 2, NULL, 0},
     {"msetnx", "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1", "string", "O(N) where N is the number of keys to set.", 0, NULL, NULL,
-     NULL, 0, args_154, 1, tips_155, 2, NULL, 0},
+     NULL, 0, args_198, 1, tips_199, 2, NULL, 0},
     {"multi", "Mark the start of a transaction block", "1.2.0", "transactions", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"object", "A container for object introspection commands", "2.2.3", "generic", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"object|encoding", "Inspect the internal encoding of a Redis object", "2.2.3", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_156, 1, tips_157, 1, NULL, 0},
+     NULL, 0, args_200, 1, tips_201, 1, NULL, 0},
     {"object|freq", "Get the logarithmic access frequency counter of a Redis object", "4.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_158, 1, tips_159, 1, NULL, 0},
+     NULL, 0, args_202, 1, tips_203, 1, NULL, 0},
     {"object|help", "Show helpful text about the different subcommands", "6.2.0", "generic", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"object|idletime", "Get the time since a Redis object was last accessed", "2.2.3", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_160, 1, tips_161, 1, NULL, 0},
+     NULL, 0, args_204, 1, tips_205, 1, NULL, 0},
     {"object|refcount", "Get the number of references to the value of the key", "2.2.3", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_162, 1, tips_163, 1, NULL, 0},
+     NULL, 0, args_206, 1, tips_207, 1, NULL, 0},
     {"persist", "Remove the expiration from a key", "2.2.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_164, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_208, 1, NULL, 0, NULL, 0},
     {"pexpire", "Set a key's time to live in milliseconds", "2.6.0", "generic", "O(1)", 0, NULL, NULL,
-     history_167, 1, args_166, 3, NULL, 0, NULL, 0},
+     history_211, 1, args_210, 3, NULL, 0, NULL, 0},
     {"pexpireat", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0", "generic", "O(1)", 0, NULL, NULL,
-     history_170, 1, args_169, 3, NULL, 0, NULL, 0},
+     history_214, 1, args_213, 3, NULL, 0, NULL, 0},
     {"pexpiretime", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_171, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_215, 1, NULL, 0, NULL, 0},
     {"pfadd", "Adds the specified elements to the specified HyperLogLog.", "2.8.9", "hyperloglog", "O(1) to add every element.", 0, NULL, NULL,
-     NULL, 0, args_172, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_216, 2, NULL, 0, NULL, 0},
     {"pfcount", "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", "2.8.9", "hyperloglog", "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.", 0, NULL, NULL,
-     NULL, 0, args_173, 1, NULL, 0, notes_174, 1},
+     NULL, 0, args_217, 1, NULL, 0, notes_218, 1},
     {"pfdebug", "Internal commands for debugging HyperLogLog values", "2.8.9", "hyperloglog", "N/A", CMD_DOC_SYSCMD, NULL, NULL,
-     NULL, 0, args_175, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_219, 2, NULL, 0, NULL, 0},
     {"pfmerge", "Merge N different HyperLogLogs into a single one.", "2.8.9", "hyperloglog", "O(N) to merge N HyperLogLogs, but with high constant times.", 0, NULL, NULL,
-     NULL, 0, args_176, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_220, 2, NULL, 0, NULL, 0},
     {"pfselftest", "An internal command for testing HyperLogLog values", "2.8.9", "hyperloglog", "N/A", CMD_DOC_SYSCMD, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"ping", "Ping the server", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_177, 1, tips_178, 2, NULL, 0},
+     NULL, 0, args_221, 1, tips_222, 2, NULL, 0},
     {"psetex", "Set the value and expiration in milliseconds of a key", "2.6.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_179, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_223, 3, NULL, 0, NULL, 0},
     {"psubscribe", "Listen for messages published to channels matching the given patterns", "2.0.0", "pubsub", "O(N) where N is the number of patterns the client is already subscribed to.", 0, NULL, NULL,
-     NULL, 0, args_181, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_225, 1, NULL, 0, NULL, 0},
     {"pttl", "Get the time to live for a key in milliseconds", "2.6.0", "generic", "O(1)", 0, NULL, NULL,
-     history_183, 1, args_182, 1, tips_184, 1, NULL, 0},
+     history_227, 1, args_226, 1, tips_228, 1, NULL, 0},
     {"publish", "Post a message to a channel", "2.0.0", "pubsub", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", 0, NULL, NULL,
-     NULL, 0, args_185, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_229, 2, NULL, 0, NULL, 0},
     {"pubsub", "A container for Pub/Sub commands", "2.8.0", "pubsub", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"pubsub|channels", "List active channels", "2.8.0", "pubsub", "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", 0, NULL, NULL,
-     NULL, 0, args_186, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_230, 1, NULL, 0, NULL, 0},
     {"pubsub|help", "Show helpful text about the different subcommands", "6.2.0", "pubsub", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"pubsub|numpat", "Get the count of unique patterns pattern subscriptions", "2.8.0", "pubsub", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"pubsub|numsub", "Get the count of subscribers for channels", "2.8.0", "pubsub", "O(N) for the NUMSUB subcommand, where N is the number of requested channels", 0, NULL, NULL,
-     NULL, 0, args_187, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_231, 1, NULL, 0, NULL, 0},
     {"pubsub|shardchannels", "List active shard channels", "7.0.0", "pubsub", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", 0, NULL, NULL,
-     NULL, 0, args_188, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_232, 1, NULL, 0, NULL, 0},
     {"pubsub|shardnumsub", "Get the count of subscribers for shard channels", "7.0.0", "pubsub", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", 0, NULL, NULL,
-     NULL, 0, args_189, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_233, 1, NULL, 0, NULL, 0},
     {"punsubscribe", "Stop listening for messages posted to channels matching the given patterns", "2.0.0", "pubsub", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", 0, NULL, NULL,
-     NULL, 0, args_190, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_234, 1, NULL, 0, NULL, 0},
     {"quit", "Close the connection", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"randomkey", "Return a random key from the keyspace", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_191, 2, NULL, 0},
+     NULL, 0, NULL, 0, tips_235, 2, NULL, 0},
     {"rename", "Rename a key", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_192, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_236, 2, NULL, 0, NULL, 0},
     {"renamenx", "Rename a key, only if the new key does not exist", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     history_194, 1, args_193, 2, NULL, 0, NULL, 0},
+     history_238, 1, args_237, 2, NULL, 0, NULL, 0},
     {"reset", "Reset the connection", "6.2.0", "connection", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
+    {"restore", "Create a key using the provided serialized value, previously obtained using DUMP.", "2.6.0", "generic", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", 0, NULL, NULL,
+     history_240, 3, args_239, 7, NULL, 0, NULL, 0},
+    {"rpop", "Remove and get the last elements in a list", "1.0.0", "list", "O(N) where N is the number of elements returned", 0, NULL, NULL,
+     history_242, 1, args_241, 2, NULL, 0, NULL, 0},
+    {"rpoplpush", "Remove the last element in a list, prepend it to another list and return it", "1.2.0", "list", "O(1)", CMD_DOC_DEPRECATED, "6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments",
+     NULL, 0, args_243, 2, NULL, 0, NULL, 0},
+    {"rpush", "Append one or multiple elements to a list", "1.0.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
+     history_245, 1, args_244, 2, NULL, 0, NULL, 0},
+    {"rpushx", "Append an element to a list, only if the list exists", "2.2.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
+     history_247, 1, args_246, 2, NULL, 0, NULL, 0},
     {"sadd", "Add one or more members to a set", "1.0.0", "set", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
-     history_196, 1, args_195, 2, NULL, 0, NULL, 0},
+     history_249, 1, args_248, 2, NULL, 0, NULL, 0},
+    {"save", "Synchronously save the dataset to disk", "1.0.0", "server", "O(N) where N is the total number of keys in all databases", 0, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"scan", "Incrementally iterate the keys space", "2.8.0", "generic", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", 0, NULL, NULL,
-     history_198, 1, args_197, 4, tips_199, 2, NULL, 0},
+     history_251, 1, args_250, 4, tips_252, 2, NULL, 0},
     {"scard", "Get the number of members in a set", "1.0.0", "set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_200, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_253, 1, NULL, 0, NULL, 0},
     {"sdiff", "Subtract multiple sets", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_201, 1, tips_202, 1, NULL, 0},
+     NULL, 0, args_254, 1, tips_255, 1, NULL, 0},
     {"sdiffstore", "Subtract multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_203, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_256, 2, NULL, 0, NULL, 0},
     {"select", "Change the selected database for the current connection", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_204, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_257, 1, NULL, 0, NULL, 0},
     {"set", "Set the string value of a key", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     history_208, 4, args_207, 5, NULL, 0, notes_209, 1},
+     history_261, 4, args_260, 5, NULL, 0, notes_262, 1},
     {"setbit", "Sets or clears the bit at offset in the string value stored at key", "2.2.0", "bitmap", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_210, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_263, 3, NULL, 0, NULL, 0},
     {"setex", "Set the value and expiration of a key", "2.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_211, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_264, 3, NULL, 0, NULL, 0},
     {"setnx", "Set the value of a key, only if the key does not exist", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_212, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_265, 2, NULL, 0, NULL, 0},
     {"setrange", "Overwrite part of a string at key starting at the specified offset", "2.2.0", "string", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", 0, NULL, NULL,
-     NULL, 0, args_213, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_266, 3, NULL, 0, NULL, 0},
     {"shutdown", "Synchronously save the dataset to disk and then shut down the server", "1.0.0", "server", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", 0, NULL, NULL,
-     history_216, 1, args_215, 4, NULL, 0, NULL, 0},
+     history_269, 1, args_268, 4, NULL, 0, NULL, 0},
     {"sinter", "Intersect multiple sets", "1.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
-     NULL, 0, args_217, 1, tips_218, 1, NULL, 0},
+     NULL, 0, args_270, 1, tips_271, 1, NULL, 0},
     {"sintercard", "Intersect multiple sets and return the cardinality of the result", "7.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
-     NULL, 0, args_219, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_272, 3, NULL, 0, NULL, 0},
     {"sinterstore", "Intersect multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
-     NULL, 0, args_220, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_273, 2, NULL, 0, NULL, 0},
     {"sismember", "Determine if a given value is a member of a set", "1.0.0", "set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_221, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_274, 2, NULL, 0, NULL, 0},
     {"slowlog", "A container for slow log commands", "2.2.12", "server", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"slowlog|get", "Get the slow log's entries", "2.2.12", "server", "O(N) where N is the number of entries returned", 0, NULL, NULL,
-     history_223, 1, args_222, 1, tips_224, 2, NULL, 0},
+     history_276, 1, args_275, 1, tips_277, 2, NULL, 0},
     {"slowlog|help", "Show helpful text about the different subcommands", "6.2.0", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"slowlog|len", "Get the slow log's length", "2.2.12", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_225, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_278, 3, NULL, 0},
     {"slowlog|reset", "Clear all entries from the slow log", "2.2.12", "server", "O(N) where N is the number of entries in the slowlog", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_226, 2, NULL, 0},
+     NULL, 0, NULL, 0, tips_279, 2, NULL, 0},
     {"smembers", "Get all the members in a set", "1.0.0", "set", "O(N) where N is the set cardinality.", 0, NULL, NULL,
-     NULL, 0, args_227, 1, tips_228, 1, NULL, 0},
+     NULL, 0, args_280, 1, tips_281, 1, NULL, 0},
     {"smismember", "Returns the membership associated with the given elements for a set", "6.2.0", "set", "O(N) where N is the number of elements being checked for membership", 0, NULL, NULL,
-     NULL, 0, args_229, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_282, 2, NULL, 0, NULL, 0},
     {"smove", "Move a member from one set to another", "1.0.0", "set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_230, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_283, 3, NULL, 0, NULL, 0},
+    {"sort", "Sort the elements in a list, set or sorted set", "1.0.0", "generic", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", 0, NULL, NULL,
+     NULL, 0, args_286, 7, NULL, 0, notes_287, 3},
+    {"sort_ro", "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", "generic", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", 0, NULL, NULL,
+     NULL, 0, args_290, 6, NULL, 0, notes_291, 2},
     {"spop", "Remove and return one or multiple random members from a set", "1.0.0", "set", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", 0, NULL, NULL,
-     history_232, 1, args_231, 2, tips_233, 1, NULL, 0},
+     history_293, 1, args_292, 2, tips_294, 1, NULL, 0},
     {"spublish", "Post a message to a shard channel", "7.0.0", "pubsub", "O(N) where N is the number of clients subscribed to the receiving shard channel.", 0, NULL, NULL,
-     NULL, 0, args_234, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_295, 2, NULL, 0, NULL, 0},
     {"srandmember", "Get one or multiple random members from a set", "1.0.0", "set", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", 0, NULL, NULL,
-     history_236, 1, args_235, 2, tips_237, 1, NULL, 0},
+     history_297, 1, args_296, 2, tips_298, 1, NULL, 0},
     {"srem", "Remove one or more members from a set", "1.0.0", "set", "O(N) where N is the number of members to be removed.", 0, NULL, NULL,
-     history_239, 1, args_238, 2, NULL, 0, NULL, 0},
+     history_300, 1, args_299, 2, NULL, 0, NULL, 0},
     {"sscan", "Incrementally iterate Set elements", "2.8.0", "set", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
-     NULL, 0, args_240, 4, tips_241, 1, NULL, 0},
+     NULL, 0, args_301, 4, tips_302, 1, NULL, 0},
     {"ssubscribe", "Listen for messages published to the given shard channels", "7.0.0", "pubsub", "O(N) where N is the number of shard channels to subscribe to.", 0, NULL, NULL,
-     NULL, 0, args_242, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_303, 1, NULL, 0, NULL, 0},
     {"strlen", "Get the length of the value stored in a key", "2.2.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_243, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_304, 1, NULL, 0, NULL, 0},
     {"subscribe", "Listen for messages published to the given channels", "2.0.0", "pubsub", "O(N) where N is the number of channels to subscribe to.", 0, NULL, NULL,
-     NULL, 0, args_244, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_305, 1, NULL, 0, NULL, 0},
     {"substr", "Get a substring of the string stored at a key", "1.0.0", "string", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", CMD_DOC_DEPRECATED, "2.0.0", "`GETRANGE`",
-     NULL, 0, args_245, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_306, 3, NULL, 0, NULL, 0},
     {"sunion", "Add multiple sets", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_246, 1, tips_247, 1, NULL, 0},
+     NULL, 0, args_307, 1, tips_308, 1, NULL, 0},
     {"sunionstore", "Add multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_248, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_309, 2, NULL, 0, NULL, 0},
     {"sunsubscribe", "Stop listening for messages posted to the given shard channels", "7.0.0", "pubsub", "O(N) where N is the number of clients already subscribed to a shard channel.", 0, NULL, NULL,
-     NULL, 0, args_249, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_310, 1, NULL, 0, NULL, 0},
     {"swapdb", "Swaps two Redis databases", "4.0.0", "server", "O(N) where N is the count of clients watching or blocking on keys from both databases.", 0, NULL, NULL,
-     NULL, 0, args_250, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_311, 2, NULL, 0, NULL, 0},
     {"time", "Return the current server time", "2.6.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_251, 1, NULL, 0},
+     NULL, 0, NULL, 0, tips_312, 1, NULL, 0},
     {"touch", "Alters the last access time of a key(s). Returns the number of existing keys specified.", "3.2.1", "generic", "O(N) where N is the number of keys that will be touched.", 0, NULL, NULL,
-     NULL, 0, args_252, 1, tips_253, 2, NULL, 0},
+     NULL, 0, args_313, 1, tips_314, 2, NULL, 0},
     {"ttl", "Get the time to live for a key in seconds", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     history_255, 1, args_254, 1, tips_256, 1, NULL, 0},
+     history_316, 1, args_315, 1, tips_317, 1, NULL, 0},
     {"type", "Determine the type stored at key", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_257, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_318, 1, NULL, 0, NULL, 0},
     {"unlink", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0", "generic", "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", 0, NULL, NULL,
-     NULL, 0, args_258, 1, tips_259, 2, NULL, 0},
+     NULL, 0, args_319, 1, tips_320, 2, NULL, 0},
     {"unsubscribe", "Stop listening for messages posted to the given channels", "2.0.0", "pubsub", "O(N) where N is the number of clients already subscribed to a channel.", 0, NULL, NULL,
-     NULL, 0, args_260, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_321, 1, NULL, 0, NULL, 0},
     {"unwatch", "Forget about all watched keys", "2.2.0", "transactions", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"watch", "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0", "transactions", "O(1) for every key.", 0, NULL, NULL,
-     NULL, 0, args_261, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_322, 1, NULL, 0, NULL, 0},
+    {"zadd", "Add one or more members to a sorted set, or update its score if it already exists", "1.2.0", "sorted-set", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", 0, NULL, NULL,
+     history_327, 3, args_326, 6, NULL, 0, NULL, 0},
+    {"zcard", "Get the number of members in a sorted set", "1.2.0", "sorted-set", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_328, 1, NULL, 0, NULL, 0},
+    {"zcount", "Count the members in a sorted set with scores within the given values", "2.0.0", "sorted-set", "O(log(N)) with N being the number of elements in the sorted set.", 0, NULL, NULL,
+     NULL, 0, args_329, 3, NULL, 0, NULL, 0},
+    {"zdiff", "Subtract multiple sorted sets", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
+     NULL, 0, args_330, 3, NULL, 0, NULL, 0},
+    {"zdiffstore", "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
+     NULL, 0, args_331, 3, NULL, 0, NULL, 0},
+    {"zincrby", "Increment the score of a member in a sorted set", "1.2.0", "sorted-set", "O(log(N)) where N is the number of elements in the sorted set.", 0, NULL, NULL,
+     NULL, 0, args_332, 3, NULL, 0, NULL, 0},
+    {"zinter", "Intersect multiple sorted sets", "6.2.0", "sorted-set", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
+     NULL, 0, args_334, 5, NULL, 0, NULL, 0},
+    {"zintercard", "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", "sorted-set", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", 0, NULL, NULL,
+     NULL, 0, args_335, 3, NULL, 0, NULL, 0},
+    {"zinterstore", "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "sorted-set", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
+     NULL, 0, args_337, 5, NULL, 0, NULL, 0},
+    {"zlexcount", "Count the number of members in a sorted set between a given lexicographical range", "2.8.9", "sorted-set", "O(log(N)) with N being the number of elements in the sorted set.", 0, NULL, NULL,
+     NULL, 0, args_338, 3, NULL, 0, NULL, 0},
+    {"zmpop", "Remove and return members with scores in a sorted set", "7.0.0", "sorted-set", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
+     NULL, 0, args_340, 4, NULL, 0, NULL, 0},
+    {"zmscore", "Get the score associated with the given members in a sorted set", "6.2.0", "sorted-set", "O(N) where N is the number of members being requested.", 0, NULL, NULL,
+     NULL, 0, args_341, 2, NULL, 0, NULL, 0},
+    {"zpopmax", "Remove and return members with the highest scores in a sorted set", "5.0.0", "sorted-set", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
+     NULL, 0, args_342, 2, NULL, 0, NULL, 0},
+    {"zpopmin", "Remove and return members with the lowest scores in a sorted set", "5.0.0", "sorted-set", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
+     NULL, 0, args_343, 2, NULL, 0, NULL, 0},
+    {"zrandmember", "Get one or multiple random elements from a sorted set", "6.2.0", "sorted-set", "O(N) where N is the number of elements returned", 0, NULL, NULL,
+     NULL, 0, args_345, 2, tips_346, 1, NULL, 0},
+    {"zrange", "Return a range of members in a sorted set", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", 0, NULL, NULL,
+     history_350, 1, args_349, 7, NULL, 0, NULL, 0},
+    {"zrangebylex", "Return a range of members in a sorted set, by lexicographical range", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `BYLEX` argument",
+     NULL, 0, args_352, 4, NULL, 0, NULL, 0},
+    {"zrangebyscore", "Return a range of members in a sorted set, by score", "1.0.5", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `BYSCORE` argument",
+     history_355, 1, args_354, 5, NULL, 0, NULL, 0},
+    {"zrangestore", "Store a range of members from sorted set into another key", "6.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", 0, NULL, NULL,
+     NULL, 0, args_358, 7, NULL, 0, NULL, 0},
+    {"zrank", "Determine the index of a member in a sorted set", "2.0.0", "sorted-set", "O(log(N))", 0, NULL, NULL,
+     NULL, 0, args_359, 2, NULL, 0, NULL, 0},
+    {"zrem", "Remove one or more members from a sorted set", "1.2.0", "sorted-set", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", 0, NULL, NULL,
+     history_361, 1, args_360, 2, NULL, 0, NULL, 0},
+    {"zremrangebylex", "Remove all members in a sorted set between the given lexicographical range", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
+     NULL, 0, args_362, 3, NULL, 0, NULL, 0},
+    {"zremrangebyrank", "Remove all members in a sorted set within the given indexes", "2.0.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
+     NULL, 0, args_363, 3, NULL, 0, NULL, 0},
+    {"zremrangebyscore", "Remove all members in a sorted set within the given scores", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
+     NULL, 0, args_364, 3, NULL, 0, NULL, 0},
+    {"zrevrange", "Return a range of members in a sorted set, by index, with scores ordered from high to low", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` argument",
+     NULL, 0, args_365, 4, NULL, 0, NULL, 0},
+    {"zrevrangebylex", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments",
+     NULL, 0, args_367, 4, NULL, 0, NULL, 0},
+    {"zrevrangebyscore", "Return a range of members in a sorted set, by score, with scores ordered from high to low", "2.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` and `BYSCORE` arguments",
+     history_370, 1, args_369, 5, NULL, 0, NULL, 0},
+    {"zrevrank", "Determine the index of a member in a sorted set, with scores ordered from high to low", "2.0.0", "sorted-set", "O(log(N))", 0, NULL, NULL,
+     NULL, 0, args_371, 2, NULL, 0, NULL, 0},
+    {"zscan", "Incrementally iterate sorted sets elements and associated scores", "2.8.0", "sorted-set", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
+     NULL, 0, args_372, 4, tips_373, 1, NULL, 0},
+    {"zscore", "Get the score associated with the given member in a sorted set", "1.2.0", "sorted-set", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_374, 2, NULL, 0, NULL, 0},
+    {"zunion", "Add multiple sorted sets", "6.2.0", "sorted-set", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
+     NULL, 0, args_376, 5, NULL, 0, NULL, 0},
+    {"zunionstore", "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "sorted-set", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
+     NULL, 0, args_378, 5, NULL, 0, NULL, 0},
 };
 
 #define NDOCS ((int)(sizeof(docs) / sizeof(docs[0])))

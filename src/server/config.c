@@ -542,7 +542,7 @@ static const opt_t options[] = {
     STR_OPT("requirepass", &cfg.requirepass, "", O_SENSITIVE),
     ENUM_OPT("enable-debug-command", &cfg.enable_debug_command, debug_enum, "no",
              O_IMMUTABLE | O_PROTECTED, NULL),
-    ENUM_OPT("enable-protected-configs", INTF, protected_cfg_enum, "no",
+    ENUM_OPT("enable-protected-configs", &cfg.enable_protected_configs, protected_cfg_enum, "no",
              O_IMMUTABLE | O_PROTECTED, NULL),
     ENUM_OPT("enable-module-command", INTF, protected_cfg_enum, "no",
              O_IMMUTABLE | O_PROTECTED, NULL),
@@ -611,9 +611,9 @@ static const opt_t options[] = {
     SPECIAL_OPT("save", NULL, NULL, "3600 1 300 100 60 10000", O_MULTI, parse_save,
                 format_save, NULL),
     STR_OPT("dbfilename", &cfg.dbfilename, "dump.rdb", O_PROTECTED),
-    BOOL_OPT("stop-writes-on-bgsave-error", BOOLF(true), "yes"),
-    BOOL_OPT("rdbcompression", BOOLF(true), "yes"),
-    BOOL_OPT("rdbchecksum", BOOLF(true), "yes"),
+    BOOL_OPT("stop-writes-on-bgsave-error", &cfg.stop_writes_on_bgsave_error, "yes"),
+    BOOL_OPT("rdbcompression", &cfg.rdbcompression, "yes"),
+    BOOL_OPT("rdbchecksum", &cfg.rdbchecksum, "yes"),
     BOOL_OPT("rdb-del-sync-files", BOOLF(false), "no"),
     BOOL_OPT("rdb-save-incremental-fsync", BOOLF(true), "yes"),
     ENUM_OPT("sanitize-dump-payload", INTF, sanitize_enum, "no", 0, NULL),
@@ -930,6 +930,8 @@ int config_load(const char *path, const char *overrides, str_t **err)
 
 /* ============================ CONFIG SET ============================= */
 
+bool config_protected_allowed;
+
 int config_set(const char *name, const char *const *values, int nvalues, str_t **err)
 {
     REQUIRE(nvalues == 1);
@@ -942,7 +944,7 @@ int config_set(const char *name, const char *const *values, int nvalues, str_t *
     str_t *reason = NULL;
     if (o->flags & O_IMMUTABLE) {
         reason = str_new_cstr("can't set immutable config");
-    } else if (o->flags & O_PROTECTED) {
+    } else if ((o->flags & O_PROTECTED) && !config_protected_allowed) {
         reason = str_new_cstr("can't set protected config");
     } else if (opt_parse_text(o, values[0], false, &reason) == 0) {
         opt_set[idx] = true;

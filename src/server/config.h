@@ -86,6 +86,7 @@ typedef struct server_config {
     char *dir;
     char *requirepass; /* NULL or "" = no password. */
     int enable_debug_command;
+    int enable_protected_configs; /* 0 no, 1 yes, 2 local */
     bool active_expire_enabled; /* DEBUG SET-ACTIVE-EXPIRE */
     bool disable_thp;
 
@@ -110,6 +111,11 @@ typedef struct server_config {
     save_point_t save_points[16];
     int save_count;
     char *dbfilename;
+    bool rdbcompression; /* LZF for long strings in RDB and DUMP payloads. */
+    bool rdbchecksum;    /* CRC-64 at the end of RDB files. */
+    bool stop_writes_on_bgsave_error;
+    long long rdb_key_save_delay; /* Test hook: microseconds per key saved. */
+    long long key_load_delay;     /* Test hook: microseconds per key loaded. */
     bool appendonly;
     char *appendfilename;
     char *appenddirname;
@@ -141,6 +147,10 @@ int config_load(const char *path, const char *overrides, str_t **err)
     __attribute__((warn_unused_result));
 
 /* Sets one option at run time: 0, or -1 with Redis's error text in err. */
+/* Set by CONFIG SET for the duration of a call: the client may change
+ * protected options (enable-protected-configs). */
+extern bool config_protected_allowed;
+
 int config_set(const char *name, const char *const *values, int nvalues, str_t **err)
     __attribute__((warn_unused_result));
 

@@ -8,8 +8,10 @@
 #include "core/alloc.h"
 #include "core/check.h"
 #include "core/clock.h"
+#include "server/blocking.h"
 #include "server/config.h"
 #include "server/multi.h"
+#include "server/persist.h"
 #include "server/server.h"
 
 void reply_wrong_arity(client_t *c)
@@ -193,6 +195,14 @@ int dispatch_command(client_t *c)
     /* Gate 5: memory. */
     if (cfg.maxmemory > 0 && !memory_gate(c, cmd))
         return DISPATCH_DONE;
+    /* Gate 5b: the last background save failed (stop-writes-on-bgsave-error):
+     * writes, and PING as Redis does, are refused. */
+    if (persist_writes_refused() && ((cmd->flags & CMD_WRITE) || (multi_is_exec(cmd) && (multi_queued_flags(c) & CMD_WRITE)) ||
+                                     strcmp(cmd->fullname, "ping") == 0)) {
+        rejected(c, cmd);
+        reply_error(&c->reply, persist_misconf_error);
+        return DISPATCH_DONE;
+    }
     /* Gate 6: RESP2 subscriber context (pub/sub). */
     if (subscriber_refused(c, cmd)) {
         rejected(c, cmd);
@@ -212,7 +222,10 @@ int dispatch_command(client_t *c)
         return DISPATCH_DONE;
     }
     dispatch_call(c);
-    return DISPATCH_DONE;
+    /* Clients waiting on keys this command (or the transaction) added are
+     * served now, before anything else runs. */
+    blocking_serve_ready();
+    return (c->flags & CLIENT_BLOCKED) ? DISPATCH_DEFER : DISPATCH_DONE;
 }
 
 /* Error replies counted by calls nested in the running one (the commands
@@ -252,4 +265,21 @@ void dispatch_call(client_t *c)
         server_feed_monitors(c, dbid, c->argc, c->argv);
     if (cfg.latency_monitor_threshold > 0 && dur / 1000 >= cfg.latency_monitor_threshold)
         server_latency_add((cmd->flags & CMD_FAST) ? "fast-command" : "command", dur / 1000);
+}
+
+void dispatch_rerun(client_t *c)
+{
+    cmd_t *cmd = c->cmd;
+    REQUIRE(cmd != NULL && cmd->proc != NULL);
+    if (call_depth++ == 0)
+        server_update_clocks();
+    client_t *outer = srv.current_client;
+    srv.current_client = c;
+    /* Only the time is added: the call was counted when it blocked, as
+     * Redis counts it. */
+    int64_t start = clock_mono_us();
+    cmd->proc(c);
+    cmd->usec += (uint64_t)(clock_mono_us() - start);
+    srv.current_client = outer;
+    call_depth--;
 }

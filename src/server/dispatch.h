@@ -21,6 +21,9 @@ int dispatch_command(client_t *c);
 /* Runs c->cmd with statistics, slow log and monitor feed; the gates must
  * have passed. */
 void dispatch_call(client_t *c);
+/* Runs a blocked client's command again to serve it (server/blocking.c):
+ * no gates, and only its time is added to the statistics. */
+void dispatch_rerun(client_t *c);
 
 /* Standard error replies. */
 void reply_wrong_arity(client_t *c);

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "server/config.h"
+#include "server/persist.h"
 #include "server/server.h"
 #include "server/supervise.h"
 
@@ -138,6 +139,8 @@ int main(int argc, char **argv)
         return 1;
     log_msg(LOG_LEVEL_NOTICE, "Running mode=standalone, port=%lld.", cfg.port);
     log_msg(LOG_LEVEL_NOTICE, "Server initialized");
+    if (persist_load() != 0)
+        return 1;
     log_msg(LOG_LEVEL_NOTICE, "Ready to accept connections");
     supervise_ready(&srv.loop);
     server_run();

@@ -14,10 +14,12 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "db/evict.h"
+#include "server/blocking.h"
 #include "server/commands.h"
 #include "server/dispatch.h"
 #include "server/multi.h"
 #include "server/notify.h"
+#include "server/persist.h"
 #include "server/pubsub.h"
 #include "server/supervise.h"
 
@@ -211,6 +213,7 @@ int server_apply_bind(str_t **err)
 static void before_flush(void *arg)
 {
     UNUSED(arg);
+    blocking_resume_clients();
     client_free_pending();
 }
 
@@ -310,6 +313,7 @@ static void cron_cb(uv_timer_t *t)
         server_unpause_clients();
     if (cfg.maxmemory > 0)
         server_apply_maxmemory();
+    persist_cron();
 }
 
 void server_apply_hz(void)
@@ -358,9 +362,12 @@ void server_request_shutdown(int flags)
 
 int server_prepare_shutdown(int flags, str_t **err)
 {
-    UNUSED(err);
-    UNUSED(flags);
     log_msg(LOG_LEVEL_WARNING, "User requested shutdown...");
+    if (persist_shutdown((flags & SHUTDOWN_SAVE) != 0, (flags & SHUTDOWN_NOSAVE) != 0) != 0 &&
+        !(flags & SHUTDOWN_FORCE)) {
+        *err = str_new_cstr("Errors trying to SHUTDOWN. Check logs.");
+        return -1;
+    }
     supervise_stopping();
     if (cfg.pidfile != NULL && cfg.pidfile[0] != '\0')
         unlink(cfg.pidfile);
@@ -425,6 +432,7 @@ int server_init(void)
         return -1;
     loop_set_before_flush(&srv.loop, before_flush, NULL);
     loop_set_after_flush(&srv.loop, after_flush, NULL);
+    blocking_init();
     uv_timer_init(srv.loop.uv, &srv.cron);
     long long hz = cfg.hz < 1 ? 1 : (cfg.hz > 500 ? 500 : cfg.hz);
     uv_timer_start(&srv.cron, cron_cb, (uint64_t)(1000 / hz), (uint64_t)(1000 / hz));
@@ -452,6 +460,7 @@ void server_destroy(void)
     }
     pubsub_destroy();
     multi_destroy();
+    blocking_shutdown();
     for (int i = 0; i < srv.nlisteners; i++)
         listener_close(srv.listeners[i]);
     srv.nlisteners = 0;

@@ -105,6 +105,8 @@ typedef struct server {
     int64_t stat_peak_time;
     uint64_t dirty; /* Changes since the last save. */
     int64_t lastsave;
+    int64_t stat_fork_time_us; /* Duration of the latest fork. */
+    uint64_t stat_total_forks;
     /* Instantaneous metrics (ops/sec etc.). */
     double inst_ops, inst_in_kbps, inst_out_kbps;
     uint64_t inst_last_cmds, inst_last_in, inst_last_out;

@@ -1,0 +1,421 @@
+#include <config.h>
+#include "server/persist.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/check.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "db/rdb.h"
+#include "server/config.h"
+#include "server/server.h"
+
+persist_stats_t persist = {.child_pid = -1, .last_bgsave_secs = -1, .last_bgsave_ok = true};
+
+const char persist_misconf_error[] =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist "
+    "to disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about "
+    "the RDB error.";
+
+/* Seconds between retries of a failed background save by the save points,
+ * as Redis's CONFIG_BGSAVE_RETRY_DELAY. */
+#define BGSAVE_RETRY_DELAY 5
+
+/* The child reports its copy-on-write bytes through this pipe. */
+static int cow_pipe[2] = {-1, -1};
+
+/* ---- writing a file --------------------------------------------------------- */
+
+typedef struct file_sink {
+    int fd;
+    char buf[64 * 1024];
+    size_t used;
+} file_sink_t;
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int sink_flush(file_sink_t *s)
+{
+    int rc = write_all(s->fd, s->buf, s->used);
+    s->used = 0;
+    return rc;
+}
+
+static int sink_write(void *ctx, const void *p, size_t n)
+{
+    file_sink_t *s = ctx;
+    if (s->used + n > sizeof(s->buf)) {
+        int rc = sink_flush(s);
+        if (rc != 0)
+            return rc;
+        if (n >= sizeof(s->buf))
+            return write_all(s->fd, p, n);
+    }
+    memcpy(s->buf + s->used, p, n);
+    s->used += n;
+    return 0;
+}
+
+/* fsync of the directory holding a renamed file, so the rename survives a
+ * crash. */
+static int fsync_dir(void)
+{
+    int fd = open(".", O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -errno;
+    int rc = fsync(fd) == 0 ? 0 : -errno;
+    close(fd);
+    return rc;
+}
+
+static int clock_kind(void)
+{
+    switch (cfg.maxmemory_policy) {
+    case MAXMEMORY_ALLKEYS_LRU:
+    case MAXMEMORY_VOLATILE_LRU:
+        return RDB_CLOCK_LRU;
+    case MAXMEMORY_ALLKEYS_LFU:
+    case MAXMEMORY_VOLATILE_LFU:
+        return RDB_CLOCK_LFU;
+    default:
+        return RDB_CLOCK_NONE;
+    }
+}
+
+/* Writes the whole dataset to tmp, then renames it to cfg.dbfilename.
+ * Returns 0 or a negative errno (the temporary file is removed). */
+static int write_snapshot(const char *tmp)
+{
+    file_sink_t *s = alloc_malloc(sizeof(*s));
+    s->used = 0;
+    s->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (s->fd < 0) {
+        int rc = -errno;
+        log_msg(LOG_LEVEL_WARNING,
+                "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s",
+                tmp, cfg.dir != NULL ? cfg.dir : ".", strerror(-rc));
+        alloc_free(s);
+        return rc;
+    }
+    rdb_writer_t w;
+    rdb_writer_init(&w, sink_write, s);
+    w.compress = cfg.rdbcompression;
+    w.checksum = cfg.rdbchecksum;
+    w.clock = clock_kind();
+    rdb_aux_t aux = {0};
+    aux.ctime = clock_wall_ms() / 1000;
+    aux.used_mem = server_used_memory();
+    int rc = rdb_save(&w, srv.dbs, srv.ndbs, &aux);
+    rdb_writer_destroy(&w);
+    if (rc == 0)
+        rc = sink_flush(s);
+    if (rc == 0 && fsync(s->fd) != 0)
+        rc = -errno;
+    if (close(s->fd) != 0 && rc == 0)
+        rc = -errno;
+    alloc_free(s);
+    if (rc == 0 && rename(tmp, cfg.dbfilename) != 0)
+        rc = -errno;
+    if (rc == 0)
+        rc = fsync_dir();
+    if (rc != 0) {
+        log_msg(LOG_LEVEL_WARNING, "Write error saving DB on disk: %s", strerror(-rc));
+        unlink(tmp);
+    }
+    return rc;
+}
+
+static void temp_name(char *buf, size_t n, long pid)
+{
+    snprintf(buf, n, "temp-%ld.rdb", pid);
+}
+
+int persist_save(void)
+{
+    char tmp[64];
+    temp_name(tmp, sizeof(tmp), (long)getpid());
+    int rc = write_snapshot(tmp);
+    if (rc != 0) {
+        persist.last_bgsave_ok = false;
+        return -1;
+    }
+    log_msg(LOG_LEVEL_NOTICE, "DB saved on disk");
+    srv.dirty = 0;
+    srv.lastsave = clock_wall_ms() / 1000;
+    persist.last_bgsave_ok = true;
+    persist.saves++;
+    return 0;
+}
+
+/* ---- the background child ------------------------------------------------------ */
+
+/* Private dirty bytes of this process: what copy-on-write has cost. */
+static uint64_t private_dirty(void)
+{
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    if (f == NULL)
+        return 0;
+    char line[256];
+    uint64_t kb = 0;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        unsigned long long v;
+        if (sscanf(line, "Private_Dirty: %llu kB", &v) == 1)
+            kb += v;
+    }
+    fclose(f);
+    return kb * 1024;
+}
+
+static void child_main(void)
+{
+    /* Default dispositions: the parent's handlers belong to its loop. */
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
+    close(cow_pipe[0]);
+    char tmp[64];
+    temp_name(tmp, sizeof(tmp), (long)getpid());
+    int rc = write_snapshot(tmp);
+    if (rc == 0) {
+        uint64_t cow = private_dirty();
+        if (cow > 0)
+            log_msg(LOG_LEVEL_NOTICE, "Fork CoW for RDB: current %llu MB, peak %llu MB, "
+                                      "average %llu MB",
+                    (unsigned long long)(cow >> 20), (unsigned long long)(cow >> 20),
+                    (unsigned long long)(cow >> 20));
+        if (write_all(cow_pipe[1], (const char *)&cow, sizeof(cow)) != 0)
+            rc = -EIO;
+        log_msg(LOG_LEVEL_NOTICE, "DB saved on disk");
+    }
+    _exit(rc == 0 ? 0 : 1);
+}
+
+bool persist_child_running(void)
+{
+    return persist.child_pid != -1;
+}
+
+int persist_bgsave(str_t **err)
+{
+    if (persist_child_running()) {
+        *err = str_new_cstr("ERR Background save already in progress");
+        return -1;
+    }
+    if (pipe2(cow_pipe, O_CLOEXEC) != 0) {
+        cow_pipe[0] = cow_pipe[1] = -1;
+        *err = str_fmt("ERR Can't create the pipe for the child: %s", strerror(errno));
+        return -1;
+    }
+    persist.last_bgsave_try = clock_wall_ms() / 1000;
+    persist.dirty_at_fork = srv.dirty;
+    int64_t start = clock_mono_ms();
+    pid_t pid = fork();
+    if (pid == 0)
+        child_main();
+    close(cow_pipe[1]);
+    cow_pipe[1] = -1;
+    if (pid < 0) {
+        int e = errno;
+        close(cow_pipe[0]);
+        cow_pipe[0] = -1;
+        persist.last_bgsave_ok = false;
+        log_msg(LOG_LEVEL_WARNING, "Can't save in background: fork: %s", strerror(e));
+        *err = str_fmt("ERR Can't save in background: fork: %s", strerror(e));
+        return -1;
+    }
+    srv.stat_fork_time_us = (clock_mono_ms() - start) * 1000;
+    srv.stat_total_forks++;
+    persist.child_pid = pid;
+    persist.bgsave_start_ms = clock_wall_ms();
+    log_msg(LOG_LEVEL_NOTICE, "Background saving started by pid %ld", (long)pid);
+    return 0;
+}
+
+static void child_done(int status)
+{
+    char tmp[64];
+    temp_name(tmp, sizeof(tmp), (long)persist.child_pid);
+    int64_t now_ms = clock_wall_ms();
+    persist.last_bgsave_secs = (now_ms - persist.bgsave_start_ms) / 1000;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        log_msg(LOG_LEVEL_NOTICE, "Background saving terminated with success");
+        srv.dirty -= srv.dirty < persist.dirty_at_fork ? srv.dirty : persist.dirty_at_fork;
+        srv.lastsave = now_ms / 1000;
+        persist.last_bgsave_ok = true;
+        persist.saves++;
+        uint64_t cow = 0;
+        if (read(cow_pipe[0], &cow, sizeof(cow)) == (ssize_t)sizeof(cow))
+            persist.last_cow_bytes = cow;
+    } else if (WIFSIGNALED(status)) {
+        log_msg(LOG_LEVEL_WARNING, "Background saving terminated by signal %d",
+                WTERMSIG(status));
+        unlink(tmp);
+        /* SIGUSR1 is how a save is cancelled on purpose: not an error. */
+        if (WTERMSIG(status) != SIGUSR1)
+            persist.last_bgsave_ok = false;
+    } else {
+        log_msg(LOG_LEVEL_WARNING, "Background saving error");
+        persist.last_bgsave_ok = false;
+    }
+    close(cow_pipe[0]);
+    cow_pipe[0] = -1;
+    persist.child_pid = -1;
+}
+
+static bool save_point_due(int64_t now_s)
+{
+    for (int i = 0; i < cfg.save_count; i++) {
+        const save_point_t *sp = &cfg.save_points[i];
+        if (srv.dirty >= (uint64_t)sp->changes && now_s - srv.lastsave > sp->seconds &&
+            (persist.last_bgsave_ok || now_s - persist.last_bgsave_try > BGSAVE_RETRY_DELAY)) {
+            log_msg(LOG_LEVEL_NOTICE, "%lld changes in %lld seconds. Saving...",
+                    (long long)sp->changes, (long long)sp->seconds);
+            return true;
+        }
+    }
+    return false;
+}
+
+void persist_cron(void)
+{
+    if (persist_child_running()) {
+        int status;
+        pid_t r = waitpid((pid_t)persist.child_pid, &status, WNOHANG);
+        if (r == (pid_t)persist.child_pid)
+            child_done(status);
+        return;
+    }
+    if (save_point_due(clock_wall_ms() / 1000)) {
+        str_t *err = NULL;
+        if (persist_bgsave(&err) != 0)
+            str_free(err);
+    }
+}
+
+bool persist_writes_refused(void)
+{
+    return cfg.stop_writes_on_bgsave_error && cfg.save_count > 0 && !persist.last_bgsave_ok;
+}
+
+int persist_shutdown(bool save, bool nosave)
+{
+    if (persist_child_running()) {
+        log_msg(LOG_LEVEL_WARNING, "There is a child saving an .rdb. Killing it!");
+        kill((pid_t)persist.child_pid, SIGUSR1);
+        int status;
+        waitpid((pid_t)persist.child_pid, &status, 0);
+        char tmp[64];
+        temp_name(tmp, sizeof(tmp), (long)persist.child_pid);
+        unlink(tmp);
+        close(cow_pipe[0]);
+        cow_pipe[0] = -1;
+        persist.child_pid = -1;
+    }
+    if (nosave || (!save && cfg.save_count == 0))
+        return 0;
+    log_msg(LOG_LEVEL_NOTICE, "Saving the final RDB snapshot before exiting.");
+    if (persist_save() != 0) {
+        log_msg(LOG_LEVEL_WARNING, "Error trying to save the DB, can't exit.");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- loading ------------------------------------------------------------------- */
+
+typedef struct file_source {
+    int fd;
+} file_source_t;
+
+static long source_read(void *ctx, void *buf, size_t cap)
+{
+    file_source_t *s = ctx;
+    for (;;) {
+        ssize_t n = read(s->fd, buf, cap);
+        if (n >= 0)
+            return (long)n;
+        if (errno != EINTR)
+            return -errno;
+    }
+}
+
+int persist_load(void)
+{
+    file_source_t src;
+    src.fd = open(cfg.dbfilename, O_RDONLY | O_CLOEXEC);
+    if (src.fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        log_msg(LOG_LEVEL_WARNING, "Fatal error loading the DB: %s. Exiting.", strerror(errno));
+        return -1;
+    }
+    int64_t start = clock_mono_us();
+    rdb_reader_t r;
+    rdb_reader_init(&r, source_read, &src);
+    r.verify_checksum = cfg.rdbchecksum;
+    rdb_load_stats_t st = {0};
+    int rc = rdb_load_into(&r, srv.dbs, srv.ndbs, RDB_LOAD_SKIP_EXPIRED, &st);
+    close(src.fd);
+    if (rc != 0) {
+        log_msg(LOG_LEVEL_WARNING,
+                "Short read or corrupt RDB file %s at offset %llu: %s. Exiting.",
+                cfg.dbfilename, (unsigned long long)r.err_offset, r.err_msg);
+        rdb_reader_destroy(&r);
+        return -1;
+    }
+    rdb_reader_destroy(&r);
+    persist.last_load_keys = st.keys;
+    persist.last_load_expired = st.expired_skipped;
+    if (st.expired_skipped > 0)
+        log_msg(LOG_LEVEL_NOTICE, "Done loading RDB, keys loaded: %llu, keys expired: %llu.",
+                (unsigned long long)st.keys, (unsigned long long)st.expired_skipped);
+    log_msg(LOG_LEVEL_NOTICE, "DB loaded from disk: %.3f seconds",
+            (double)(clock_mono_us() - start) / 1e6);
+    srv.lastsave = clock_wall_ms() / 1000;
+    return 0;
+}
+
+str_t *persist_info(str_t *s)
+{
+    long long current = persist_child_running()
+                            ? (clock_wall_ms() - persist.bgsave_start_ms) / 1000
+                            : -1;
+    return str_catfmt(s,
+                      "rdb_changes_since_last_save:%llu\r\nrdb_bgsave_in_progress:%d\r\n"
+                      "rdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\n"
+                      "rdb_last_bgsave_time_sec:%lld\r\nrdb_current_bgsave_time_sec:%lld\r\n"
+                      "rdb_saves:%llu\r\nrdb_last_cow_size:%llu\r\n"
+                      "rdb_last_load_keys_expired:%llu\r\nrdb_last_load_keys_loaded:%llu\r\n",
+                      (unsigned long long)srv.dirty, persist_child_running() ? 1 : 0,
+                      (long long)srv.lastsave, persist.last_bgsave_ok ? "ok" : "err",
+                      (long long)persist.last_bgsave_secs, current,
+                      (unsigned long long)persist.saves,
+                      (unsigned long long)persist.last_cow_bytes,
+                      (unsigned long long)persist.last_load_expired,
+                      (unsigned long long)persist.last_load_keys);
+}
