@@ -57,6 +57,11 @@ void loop_run(loop_t *l)
     uv_run(l->uv, UV_RUN_DEFAULT);
 }
 
+void loop_run_once(loop_t *l)
+{
+    uv_run(l->uv, UV_RUN_NOWAIT);
+}
+
 void loop_stop(loop_t *l)
 {
     uv_stop(l->uv);

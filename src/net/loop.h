@@ -32,6 +32,9 @@ int loop_init(loop_t *l) __attribute__((warn_unused_result));
 /* Runs the loop until loop_stop. */
 void loop_run(loop_t *l);
 void loop_stop(loop_t *l);
+/* Runs one non-blocking pass of the loop (callbacks that are due), from
+ * outside loop_run: start-up work that must keep clients served. */
+void loop_run_once(loop_t *l);
 /* Closes every conn (dropping unsent output) and every other handle, and
  * runs the loop until they are closed and freed. */
 void loop_destroy(loop_t *l);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "core/check.h"
@@ -230,9 +231,28 @@ static void arm_timer(void)
 
 /* ---- blocking and unblocking --------------------------------------------- */
 
+/* "inf", "+inf", "-infinity" ... in any case, as strtold reads them. */
+static bool is_infinity(const arg_t *a)
+{
+    const char *p = a->p;
+    size_t n = a->n;
+    if (n > 0 && (p[0] == '+' || p[0] == '-')) {
+        p++;
+        n--;
+    }
+    return (n == 3 && strncasecmp(p, "inf", 3) == 0) ||
+           (n == 8 && strncasecmp(p, "infinity", 8) == 0);
+}
+
 bool blocking_parse_timeout(client_t *c, const arg_t *arg, int64_t *deadline_ms)
 {
     long double secs;
+    if (is_infinity(arg)) {
+        /* Redis reads infinities, which then convert to a negative
+         * number of milliseconds. */
+        reply_error(&c->reply, "ERR timeout is negative");
+        return false;
+    }
     if (strconv_to_ldouble(arg->p, arg->n, &secs) != 0) {
         reply_error(&c->reply, "ERR timeout is not a float or out of range");
         return false;

@@ -303,11 +303,12 @@ static str_t *section_memory(str_t *s)
 static str_t *section_persistence(str_t *s)
 {
     s = str_catfmt(s,
-                   "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
+                   "loading:%d\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
                    "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
-                   "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n");
+                   "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n",
+                   srv.loading ? 1 : 0);
     s = persist_info(s);
-    return str_catfmt(s,
+    s = str_catfmt(s,
                       "aof_enabled:%d\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
                       "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
                       "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
@@ -315,6 +316,25 @@ static str_t *section_persistence(str_t *s)
                       "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
                       "module_fork_last_cow_size:0\r\n",
                       cfg.appendonly ? 1 : 0);
+    if (srv.loading) {
+        int64_t elapsed = clock_wall_ms() / 1000 - srv.loading_start;
+        double perc = srv.loading_total_bytes > 0 ? 100.0 * (double)srv.loading_loaded_bytes /
+                                                        (double)srv.loading_total_bytes
+                                                  : 0;
+        long long eta = srv.loading_loaded_bytes > 0 && elapsed > 0
+                            ? (long long)((double)(srv.loading_total_bytes -
+                                                   srv.loading_loaded_bytes) /
+                                          ((double)srv.loading_loaded_bytes / (double)elapsed))
+                            : 1;
+        s = str_catfmt(s,
+                       "loading_start_time:%lld\r\nloading_total_bytes:%llu\r\n"
+                       "loading_rdb_used_mem:0\r\nloading_loaded_bytes:%llu\r\n"
+                       "loading_loaded_perc:%.2f\r\nloading_eta_seconds:%lld\r\n",
+                       (long long)srv.loading_start,
+                       (unsigned long long)srv.loading_total_bytes,
+                       (unsigned long long)srv.loading_loaded_bytes, perc, eta);
+    }
+    return s;
 }
 
 /* Network bytes of closed connections plus those of open ones. */

@@ -45,6 +45,7 @@ enum {
     O_PROTECTED = 1 << 1,
     O_SENSITIVE = 1 << 2,
     O_MULTI = 1 << 3,
+    O_HIDDEN = 1 << 4, /* Test hooks: CONFIG GET finds them by exact name only. */
 };
 
 typedef struct enum_item {
@@ -615,6 +616,10 @@ static const opt_t options[] = {
     BOOL_OPT("rdbcompression", &cfg.rdbcompression, "yes"),
     BOOL_OPT("rdbchecksum", &cfg.rdbchecksum, "yes"),
     BOOL_OPT("rdb-del-sync-files", BOOLF(false), "no"),
+    {"rdb-key-save-delay", NULL, OPT_INT, O_HIDDEN, &cfg.rdb_key_save_delay, -IMAX, IMAX, "0",
+     NULL, NULL, NULL, NULL},
+    {"key-load-delay", NULL, OPT_INT, O_HIDDEN, &cfg.key_load_delay, -IMAX, IMAX, "0", NULL,
+     NULL, NULL, NULL},
     BOOL_OPT("rdb-save-incremental-fsync", BOOLF(true), "yes"),
     ENUM_OPT("sanitize-dump-payload", INTF, sanitize_enum, "no", 0, NULL),
     BOOL_OPT("appendonly", &cfg.appendonly, "no"),
@@ -1025,8 +1030,9 @@ void config_foreach_match(const char *pattern, void (*fn)(void *arg, const char 
             if (nm == NULL)
                 continue;
             bool match = literal ? strcasecmp(pattern, nm) == 0
-                                 : strconv_glob_match(pattern, strlen(pattern), nm,
-                                                      strlen(nm), true);
+                                 : !(o->flags & O_HIDDEN) &&
+                                       strconv_glob_match(pattern, strlen(pattern), nm,
+                                                          strlen(nm), true);
             if (match)
                 fn(arg, nm, opt_format(o));
         }

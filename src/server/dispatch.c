@@ -186,6 +186,12 @@ int dispatch_command(client_t *c)
         reply_error(&c->reply, "NOAUTH Authentication required.");
         return DISPATCH_DONE;
     }
+    /* Gate 3b: the dataset is still loading. */
+    if (srv.loading && !(cmd->flags & CMD_LOADING)) {
+        rejected(c, cmd);
+        reply_error(&c->reply, "LOADING Redis is loading the dataset in memory");
+        return DISPATCH_DONE;
+    }
     /* Gate 4: commands that never run inside a transaction. */
     if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_NO_MULTI)) {
         rejected(c, cmd);

@@ -141,6 +141,11 @@ int main(int argc, char **argv)
     log_msg(LOG_LEVEL_NOTICE, "Server initialized");
     if (persist_load() != 0)
         return 1;
+    if (srv.shutdown_after_loading) {
+        log_msg(LOG_LEVEL_WARNING, "Redis is now ready to exit, bye bye...");
+        server_destroy();
+        return 0;
+    }
     log_msg(LOG_LEVEL_NOTICE, "Ready to accept connections");
     supervise_ready(&srv.loop);
     server_run();

@@ -18,6 +18,7 @@
 #include "db/rdb.h"
 #include "server/config.h"
 #include "server/server.h"
+#include "server/supervise.h"
 
 persist_stats_t persist = {.child_pid = -1, .last_bgsave_secs = -1, .last_bgsave_ok = true};
 
@@ -348,17 +349,57 @@ int persist_shutdown(bool save, bool nosave)
 
 /* ---- loading ------------------------------------------------------------------- */
 
+/* Clients are served between reads at least this often while loading. */
+#define LOADING_EVENTS_MS 50
+#define LOADING_EVENTS_BYTES (2u << 20)
+
 typedef struct file_source {
     int fd;
+    rdb_reader_t *r;
+    uint64_t keys_seen;     /* Keys already charged key-load-delay. */
+    uint64_t events_bytes;  /* Bytes read at the last event pass. */
+    int64_t events_ms;
 } file_source_t;
+
+/* Serves clients (-LOADING for most commands, PING and INFO work) and
+ * tells systemd how far the load is. */
+static void loading_events(file_source_t *s)
+{
+    int64_t now = clock_mono_ms();
+    if (now - s->events_ms < LOADING_EVENTS_MS &&
+        srv.loading_loaded_bytes - s->events_bytes < LOADING_EVENTS_BYTES)
+        return;
+    s->events_ms = now;
+    s->events_bytes = srv.loading_loaded_bytes;
+    double perc = srv.loading_total_bytes > 0 ? 100.0 * (double)srv.loading_loaded_bytes /
+                                                    (double)srv.loading_total_bytes
+                                              : 0;
+    supervise_loading(perc);
+    loop_run_once(&srv.loop);
+}
 
 static long source_read(void *ctx, void *buf, size_t cap)
 {
     file_source_t *s = ctx;
+    if (cfg.key_load_delay > 0) {
+        /* The test hook: every key loaded costs key-load-delay us. Small
+         * reads give the loader few keys at a time. */
+        uint64_t keys = s->r->keys;
+        if (keys > s->keys_seen)
+            usleep((useconds_t)((keys - s->keys_seen) * (uint64_t)cfg.key_load_delay));
+        s->keys_seen = keys;
+        if (cap > 16)
+            cap = 16;
+    }
+    if (srv.shutdown_after_loading)
+        return -ECANCELED;
+    loading_events(s);
     for (;;) {
         ssize_t n = read(s->fd, buf, cap);
-        if (n >= 0)
+        if (n >= 0) {
+            srv.loading_loaded_bytes += (uint64_t)n;
             return (long)n;
+        }
         if (errno != EINTR)
             return -errno;
     }
@@ -378,9 +419,24 @@ int persist_load(void)
     rdb_reader_t r;
     rdb_reader_init(&r, source_read, &src);
     r.verify_checksum = cfg.rdbchecksum;
+    src.r = &r;
+    src.keys_seen = 0;
+    src.events_bytes = 0;
+    src.events_ms = clock_mono_ms();
+    struct stat sb;
+    srv.loading_total_bytes = fstat(src.fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    srv.loading_loaded_bytes = 0;
+    srv.loading_start = clock_wall_ms() / 1000;
+    srv.loading = true;
     rdb_load_stats_t st = {0};
     int rc = rdb_load_into(&r, srv.dbs, srv.ndbs, RDB_LOAD_SKIP_EXPIRED, &st);
+    srv.loading = false;
     close(src.fd);
+    if (rc != 0 && srv.shutdown_after_loading) {
+        log_msg(LOG_LEVEL_WARNING, "Loading stopped by a shutdown request");
+        rdb_reader_destroy(&r);
+        return 0;
+    }
     if (rc != 0) {
         log_msg(LOG_LEVEL_WARNING,
                 "Short read or corrupt RDB file %s at offset %llu: %s. Exiting.",

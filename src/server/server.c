@@ -295,6 +295,10 @@ static void sample_instantaneous(int64_t now)
 static void cron_cb(uv_timer_t *t)
 {
     UNUSED(t);
+    /* While loading, the loop only serves clients (who get -LOADING for
+     * most commands); the periodic work waits for the dataset. */
+    if (srv.loading)
+        return;
     srv.cron_loops++;
     server_update_clocks();
     int64_t now = clock_mono_ms();
@@ -363,8 +367,12 @@ void server_request_shutdown(int flags)
 int server_prepare_shutdown(int flags, str_t **err)
 {
     log_msg(LOG_LEVEL_WARNING, "User requested shutdown...");
-    if (persist_shutdown((flags & SHUTDOWN_SAVE) != 0, (flags & SHUTDOWN_NOSAVE) != 0) != 0 &&
-        !(flags & SHUTDOWN_FORCE)) {
+    if (srv.loading) {
+        /* Never save a half-loaded dataset over the file it comes from:
+         * stop loading, then exit. */
+        srv.shutdown_after_loading = true;
+    } else if (persist_shutdown((flags & SHUTDOWN_SAVE) != 0, (flags & SHUTDOWN_NOSAVE) != 0) != 0 &&
+               !(flags & SHUTDOWN_FORCE)) {
         *err = str_new_cstr("Errors trying to SHUTDOWN. Check logs.");
         return -1;
     }

@@ -81,6 +81,11 @@ typedef struct server {
     char *config_file;
     int64_t cron_loops;
     bool shutdown_asap;
+    /* The dataset is being loaded at start-up (INFO loading, -LOADING). */
+    bool loading;
+    bool shutdown_after_loading; /* A shutdown was asked for meanwhile. */
+    int64_t loading_start;       /* Unix seconds. */
+    uint64_t loading_total_bytes, loading_loaded_bytes;
     bool sockets_inherited; /* Listeners came from socket activation. */
     int shutdown_flags;
     int exit_code;

@@ -9,6 +9,7 @@
 #endif
 
 #include "core/check.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -124,6 +125,22 @@ void supervise_ready(loop_t *l)
     watchdog_started = true;
     log_msg(LOG_LEVEL_NOTICE, "systemd watchdog enabled, notifying every %llu ms",
             (unsigned long long)ms);
+}
+
+/* Each notification extends the start timeout by this much from now. */
+#define LOADING_EXTEND_USEC (60ULL * 1000 * 1000)
+
+void supervise_loading(double percent)
+{
+    static int64_t last_ms;
+    if (!sdnotify_enabled())
+        return;
+    int64_t now = clock_mono_ms();
+    if (last_ms != 0 && now - last_ms < 1000)
+        return;
+    last_ms = now;
+    sdnotify_status("Loading the dataset: %.1f%%", percent);
+    sdnotify_extend_timeout(LOADING_EXTEND_USEC);
 }
 
 void supervise_stopping(void)

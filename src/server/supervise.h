@@ -21,5 +21,9 @@ int supervise_adopt_sockets(void);
 /* READY=1 with a status line, and starts the watchdog timer. */
 void supervise_ready(loop_t *l);
 void supervise_stopping(void);
+/* While the dataset loads: STATUS= with the progress and, at most once a
+ * second, EXTEND_TIMEOUT_USEC= so a long load never hits TimeoutStartSec
+ * while a stuck one still does. */
+void supervise_loading(double percent);
 
 #endif

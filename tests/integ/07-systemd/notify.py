@@ -76,6 +76,34 @@ finally:
         p.wait(15)
 t.is_(p.returncode, 0, "notify-mode server exited cleanly")
 
+# --- a slow load: STATUS progress and EXTEND_TIMEOUT_USEC, then READY -------------
+if built_with_systemd:
+    seed = rhtest.Server(config="")
+    sc = seed.client()
+    for i in range(12):
+        sc.rpush("k%d" % i, "v")
+    sc.execute_command("SAVE")
+    seed.stop()
+    messages.clear()
+    drain()
+    messages.clear()
+    p = subprocess.Popen([rhtest.OUR_SERVER, "--port", str(port), "--bind", "127.0.0.1",
+                          "--save", "", "--supervised", "systemd", "--dir", seed.dir,
+                          "--key-load-delay", "250000"], stdout=log, stderr=log, env=env, cwd=d)
+    try:
+        rhtest.wait_for(lambda: seen("READY=1"), timeout=30, what="READY=1 after loading")
+        ready_at = next(i for i, m in enumerate(messages) if "READY=1" in m)
+        before = messages[:ready_at]
+        t.ok(any("STATUS=Loading the dataset" in m for m in before),
+             "STATUS= reports loading progress before READY")
+        t.ok(any("EXTEND_TIMEOUT_USEC=" in m for m in before),
+             "EXTEND_TIMEOUT_USEC= is sent while loading, before READY")
+        t.is_(rhtest.RawConn(port).cmd("LLEN", "k11"), 1, "READY=1 only once the dataset is loaded")
+    finally:
+        p.terminate()
+        p.wait(15)
+    t.is_(p.returncode, 0, "the slow-loading server exited cleanly")
+
 # --- socket activation -------------------------------------------------------------
 lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -98,6 +98,8 @@ def scenario_timeout(tag, port):
     for bad, err in (("abc", "ERR timeout is not a float or out of range"),
                      ("-1", "ERR timeout is negative"),
                      ("1e30", "ERR timeout is negative"),
+                     ("inf", "ERR timeout is negative"),
+                     ("-Infinity", "ERR timeout is negative"),
                      ("nan", "ERR timeout is not a float or out of range")):
         t.is_(b.cmd("BLPOP", "k", bad), E(err), "%s BLPOP timeout %s" % (tag, bad))
     t.is_(b.cmd("BZPOPMIN", "k", "-0.5"), E("ERR timeout is negative"),

@@ -193,4 +193,42 @@ with open(os.path.join(p.dir, "dump.rdb"), "wb") as f:
     f.write(good)
 p.start()
 t.is_(p.client().get("y"), b"2", "the good file loads again")
+
+# ---- loading stays responsive ----------------------------------------------------
+r = p.client()
+r.config_set("save", "")
+for i in range(20):
+    r.rpush("slow:%d" % i, *range(10))
+r.execute_command("SAVE")
+want = digest(r)
+p.stop()
+with open(p.conf, "a") as f:
+    f.write("key-load-delay 100000\n")  # 0.1 s per key: ~3 s for the file
+p.start(wait=False)
+raw = rhtest.wait_for(lambda: rhtest.RawConn(p.port), what="the listener during loading")
+t.is_(raw.cmd("PING"), E("LOADING Redis is loading the dataset in memory"),
+      "PING is answered while loading (with -LOADING, as Redis 7.0)")
+t.is_(raw.cmd("GET", "y"), E("LOADING Redis is loading the dataset in memory"),
+      "data commands get -LOADING")
+inf = raw.cmd("INFO", "persistence").decode()
+t.ok("loading:1" in inf and "loading_loaded_perc:" in inf and "loading_total_bytes:" in inf,
+     "INFO shows loading:1 with the progress fields")
+t.is_(raw.cmd("CONFIG", "GET", "key-load-delay"), [b"key-load-delay", b"100000"],
+      "key-load-delay is a hidden option found by its name")
+t.ok(b"key-load-delay" not in raw.cmd("CONFIG", "GET", "*"), "... not by patterns")
+t.is_(raw.cmd("CONFIG", "SET", "key-load-delay", "0"), "OK", "the delay can be lifted")
+rhtest.wait_for(lambda: raw.cmd("GET", "y") == b"2", what="loading to finish")
+t.is_(digest(p.client()), want, "the dataset loaded while serving is complete")
+raw.close()
+# A shutdown during loading exits without saving the partial dataset.
+p.stop()
+p.start(wait=False)
+raw = rhtest.wait_for(lambda: rhtest.RawConn(p.port), what="the listener during loading")
+t.ok("loading:1" in raw.cmd("INFO", "persistence").decode(), "loading again")
+mtime = os.path.getmtime(os.path.join(p.dir, "dump.rdb"))
+raw.send(rhtest.encode("SHUTDOWN", "SAVE"))
+rhtest.wait_for(lambda: p.proc.poll() is not None, what="the server to exit")
+t.is_(p.proc.returncode, 0, "SHUTDOWN during loading exits cleanly")
+t.is_(os.path.getmtime(os.path.join(p.dir, "dump.rdb")), mtime, "... without overwriting the file")
+p.proc = None
 t.done()
