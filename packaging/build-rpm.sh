@@ -41,8 +41,11 @@ spec_version="$(tar -xzOf "$tarball" "redis-ha-$version/rpm.spec" |
 top="$outdir/rpm-build"
 rm -rf "$top"
 mkdir -p "$top"
+# Only query an rpm database that exists: on Debian a query creates an empty
+# one in ~/.rpmdb, which would be left behind.
 nodeps=
-if ! rpm -q rpm >/dev/null 2>&1; then
+dbpath="$(rpm --eval '%_dbpath')"
+if [ ! -d "$dbpath" ] || ! rpm -q rpm >/dev/null 2>&1; then
     nodeps=--nodeps
 fi
 say "rpmbuild -ta ${nodeps:+$nodeps }$tarball"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/crc64.h"
@@ -349,6 +350,8 @@ int rdb_write_key(rdb_writer_t *w, const char *key, size_t keylen, obj_t *val,
 {
     if (rdb_value_type(val) < 0)
         return -ENOTSUP;
+    if (w->key_delay_us > 0)
+        usleep((useconds_t)w->key_delay_us);
     if (expire_ms != -1) {
         uint8_t b[8];
         w_u8(w, RDB_OPCODE_EXPIRETIME_MS);

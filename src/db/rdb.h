@@ -86,6 +86,7 @@ typedef struct rdb_writer {
     bool compress;  /* LZF for strings over 20 bytes (rdbcompression). */
     bool checksum;  /* End with the CRC-64, else with zeros (rdbchecksum). */
     int clock;      /* enum rdb_clock. */
+    long long key_delay_us; /* Test hook (rdb-key-save-delay): sleep per key. */
     int err;        /* The first sink error; afterwards nothing is written. */
     uint8_t *zbuf;  /* Compression output, reused. */
     size_t zcap;

@@ -624,18 +624,21 @@ typedef struct pop_req {
     bool max;
     bool emitkey;       /* [key, ...]: the blocking and multi-key forms. */
     bool nested;        /* [member, score] pairs. */
-    bool nil_when_empty; /* Null array (not an empty one) when nothing. */
     long long count;    /* -1: one element, flat. */
 } pop_req_t;
 
+typedef struct pop_out {
+    client_t *c;
+    bool nested;
+} pop_out_t;
+
 static void pop_emit(void *arg, const tzset_elem_t *e)
 {
-    const pop_req_t *p = ((void **)arg)[1];
-    client_t *c = ((void **)arg)[0];
-    if (p->nested)
-        reply_array(&c->reply, 2);
-    reply_bulk(&c->reply, e->p, e->n);
-    reply_double(&c->reply, e->score);
+    pop_out_t *out = arg;
+    if (out->nested)
+        reply_array(&out->c->reply, 2);
+    reply_bulk(&out->c->reply, e->p, e->n);
+    reply_double(&out->c->reply, e->score);
 }
 
 /* Pops from the non-empty sorted set o under key and replies. */
@@ -657,8 +660,8 @@ static void pop_from(client_t *c, const arg_t *key, obj_t *o, const pop_req_t *p
         reply_bulk(&c->reply, key->p, key->n);
         reply_array(&c->reply, (long long)n);
     }
-    void *ctx[2] = {c, (void *)p};
-    tzset_pop(o, p->max, n, pop_emit, ctx);
+    pop_out_t out = {c, p->nested};
+    tzset_pop(o, p->max, n, pop_emit, &out);
     srv.dirty += (long long)n;
     notify(c, NOTIFY_ZSET, p->max ? "zpopmax" : "zpopmin", key);
     db_signal_modified(c->db, arg_key(key));
@@ -694,7 +697,7 @@ static void zpop_generic(client_t *c, bool max)
         reply_syntax_error(c);
         return;
     }
-    pop_req_t p = {max, false, false, false, -1};
+    pop_req_t p = {max, false, false, -1};
     if (c->argc == 3 && (!parse_ll(&c->argv[2], &p.count) || p.count < 0)) {
         reply_error(&c->reply, "ERR value is out of range, must be positive");
         return;
@@ -743,7 +746,7 @@ static void bzpop_generic(client_t *c, bool max)
     int64_t deadline;
     if (!blocking_parse_timeout(c, &c->argv[c->argc - 1], &deadline))
         return;
-    pop_req_t p = {max, true, false, false, -1};
+    pop_req_t p = {max, true, false, -1};
     bpop_generic(c, 1, c->argc - 2, &p, deadline);
 }
 
@@ -790,7 +793,6 @@ static bool mpop_parse(client_t *c, int numidx, int *first, int *nkeys, pop_req_
         p->count = 1;
     p->emitkey = true;
     p->nested = true;
-    p->nil_when_empty = true;
     *first = numidx + 1;
     *nkeys = (int)numkeys;
     return true;

@@ -127,6 +127,7 @@ static int write_snapshot(const char *tmp)
     w.compress = cfg.rdbcompression;
     w.checksum = cfg.rdbchecksum;
     w.clock = clock_kind();
+    w.key_delay_us = cfg.rdb_key_save_delay;
     rdb_aux_t aux = {0};
     aux.ctime = clock_wall_ms() / 1000;
     aux.used_mem = server_used_memory();
