@@ -200,13 +200,23 @@ static void free_entry(dict_t *d, dict_entry_t *e)
 static void table_reset(dict_table_t *t)
 {
     t->slots = NULL;
-    t->size = 0;
-    t->mask = 0;
+    t->exp = 0;
     t->used = 0;
 }
 
 /* The smallest power of two that is >= n and >= DICT_MIN_SIZE, capped at
  * DICT_MAX_SIZE. */
+/* The exponent field of a table of size entries (a power of two). */
+_Static_assert(sizeof(dict_t) <= 56, "dict_t must stay within a 56-byte allocation");
+
+static unsigned size_exp(uint64_t size)
+{
+    unsigned e = 1;
+    while (((uint64_t)1 << (e - 1)) < size)
+        e++;
+    return e;
+}
+
 static uint64_t table_size_for(uint64_t n)
 {
     uint64_t size = DICT_MIN_SIZE;
@@ -253,7 +263,7 @@ dict_t *dict_new_embedded(const dict_type_t *type)
 static void table_clear(dict_t *d, dict_table_t *t,
                         void (*progress)(void *arg), void *arg)
 {
-    for (uint64_t i = 0; i < t->size; i++) {
+    for (uint64_t i = 0; i < TSIZE(t); i++) {
         dict_entry_t *e = t->slots[i];
         while (e != NULL) {
             dict_entry_t *next = e->next;
@@ -304,11 +314,10 @@ static void table_resize(dict_t *d, uint64_t size)
     INSIST(size >= DICT_MIN_SIZE && (size & (size - 1)) == 0);
     dict_table_t n = {
         .slots = alloc_calloc((size_t)size * sizeof(dict_entry_t *)),
-        .size = size,
-        .mask = size - 1,
+        .exp = (uint64_t)size_exp(size),
         .used = 0,
     };
-    if (d->t[0].size == 0) {
+    if (TSIZE(&d->t[0]) == 0) {
         d->t[0] = n;
         return;
     }
@@ -323,13 +332,13 @@ static void expand_if_needed(dict_t *d)
     if (dict_is_rehashing(d))
         return;
     dict_table_t *t = &d->t[0];
-    if (t->size == 0) {
+    if (TSIZE(t) == 0) {
         table_resize(d, DICT_MIN_SIZE);
         return;
     }
-    if (t->used < t->size || t->size >= DICT_MAX_SIZE)
+    if (t->used < TSIZE(t) || TSIZE(t) >= DICT_MAX_SIZE)
         return;
-    if (resize_allowed || t->used > DICT_FORCE_RESIZE_RATIO * t->size)
+    if (resize_allowed || t->used > DICT_FORCE_RESIZE_RATIO * TSIZE(t))
         table_resize(d, table_size_for(t->used + 1));
 }
 
@@ -342,7 +351,7 @@ int dict_expand(dict_t *d, size_t size)
     if (want < d->t[0].used)
         want = d->t[0].used;
     uint64_t target = table_size_for(want);
-    if (target > d->t[0].size)
+    if (target > TSIZE(&d->t[0]))
         table_resize(d, target);
     return 0;
 }
@@ -353,7 +362,7 @@ int dict_shrink_to_fit(dict_t *d)
     if (dict_is_rehashing(d) || !resize_allowed)
         return -EBUSY;
     uint64_t target = table_size_for(d->t[0].used);
-    if (d->t[0].size == 0 || target >= d->t[0].size)
+    if (TSIZE(&d->t[0]) == 0 || target >= TSIZE(&d->t[0]))
         return 0;
     table_resize(d, target);
     return 0;
@@ -366,7 +375,7 @@ static void rehash_bucket(dict_t *d, uint64_t idx)
     dict_entry_t *e = from->slots[idx];
     while (e != NULL) {
         dict_entry_t *next = e->next;
-        uint64_t h = hash_key(d, e->key) & to->mask;
+        uint64_t h = hash_key(d, e->key) & TMASK(to);
         e->next = to->slots[h];
         to->slots[h] = e;
         from->used--;
@@ -387,7 +396,7 @@ int dict_rehash(dict_t *d, int n)
      * step take long. */
     int64_t empty_visits = (int64_t)n * 10;
     while (n-- > 0 && d->t[0].used != 0) {
-        INSIST((uint64_t)d->rehash_idx < d->t[0].size);
+        INSIST((uint64_t)d->rehash_idx < TSIZE(&d->t[0]));
         while (d->t[0].slots[d->rehash_idx] == NULL) {
             d->rehash_idx++;
             if (--empty_visits <= 0)
@@ -437,9 +446,9 @@ static dict_entry_t *lookup(dict_t *d, const void *key, uint64_t h)
 {
     for (int i = 0; i < 2; i++) {
         const dict_table_t *t = &d->t[i];
-        if (t->size == 0)
+        if (TSIZE(t) == 0)
             continue;
-        uint64_t idx = h & t->mask;
+        uint64_t idx = h & TMASK(t);
         /* Buckets of the old table below rehash_idx are already empty. */
         if (i == 0 && dict_is_rehashing(d) && idx < (uint64_t)d->rehash_idx)
             continue;
@@ -473,7 +482,7 @@ static dict_entry_t *add_entry(dict_t *d, const void *key, size_t key_size,
     /* New entries go to the new table while rehashing, so the old one only
      * ever drains. The head of the chain is the cheapest place. */
     dict_table_t *t = &d->t[dict_is_rehashing(d) ? 1 : 0];
-    uint64_t idx = h & t->mask;
+    uint64_t idx = h & TMASK(t);
     dict_entry_t *e = alloc_malloc(sizeof(*e) + key_size);
     if (key_size > 0) {
         memcpy(e + 1, key, key_size);
@@ -545,9 +554,9 @@ static dict_entry_t *remove_entry(dict_t *d, const void *key)
     uint64_t h = hash_key(d, key);
     for (int i = 0; i < 2; i++) {
         dict_table_t *t = &d->t[i];
-        if (t->size == 0)
+        if (TSIZE(t) == 0)
             continue;
-        uint64_t idx = h & t->mask;
+        uint64_t idx = h & TMASK(t);
         if (i == 0 && dict_is_rehashing(d) && idx < (uint64_t)d->rehash_idx)
             continue;
         for (dict_entry_t **pp = &t->slots[idx]; *pp != NULL;
@@ -604,15 +613,15 @@ dict_entry_t *dict_random(dict_t *d)
         /* Old buckets below rehash_idx are empty; draw from the rest of the
          * old table and the whole new table as one range. */
         uint64_t lo = (uint64_t)d->rehash_idx;
-        uint64_t span = d->t[0].size + d->t[1].size - lo;
+        uint64_t span = TSIZE(&d->t[0]) + TSIZE(&d->t[1]) - lo;
         while (head == NULL) {
             uint64_t h = lo + rng_next() % span;
-            head = h < d->t[0].size ? d->t[0].slots[h]
-                                    : d->t[1].slots[h - d->t[0].size];
+            head = h < TSIZE(&d->t[0]) ? d->t[0].slots[h]
+                                    : d->t[1].slots[h - TSIZE(&d->t[0])];
         }
     } else {
         while (head == NULL)
-            head = d->t[0].slots[rng_next() & d->t[0].mask];
+            head = d->t[0].slots[rng_next() & TMASK(&d->t[0])];
     }
     uint64_t len = 0;
     for (dict_entry_t *e = head; e != NULL; e = e->next)
@@ -648,14 +657,14 @@ static bool sample_column(const dict_t *d, uint64_t i, dict_entry_t **out,
     const dict_table_t *small = &d->t[0], *big = &d->t[1];
     if (!dict_is_rehashing(d))
         big = NULL;
-    else if (big->size < small->size) {
+    else if (TSIZE(big) < TSIZE(small)) {
         small = &d->t[1];
         big = &d->t[0];
     }
     *found = small->slots[i] != NULL;
     if (sample_chain(small->slots[i], out, stored, count))
         return true;
-    for (uint64_t b = i; big != NULL && b < big->size; b += small->size) {
+    for (uint64_t b = i; big != NULL && b < TSIZE(big); b += TSIZE(small)) {
         *found |= big->slots[b] != NULL;
         if (sample_chain(big->slots[b], out, stored, count))
             return true;
@@ -672,9 +681,9 @@ size_t dict_sample(dict_t *d, dict_entry_t **out, size_t count)
         return 0;
     for (size_t j = 0; j < count && dict_is_rehashing(d); j++)
         rehash_step(d);
-    uint64_t mask = d->t[0].mask;
-    if (dict_is_rehashing(d) && d->t[1].mask < mask)
-        mask = d->t[1].mask;
+    uint64_t mask = TMASK(&d->t[0]);
+    if (dict_is_rehashing(d) && TMASK(&d->t[1]) < mask)
+        mask = TMASK(&d->t[1]);
     /* Walk consecutive columns from a random start and visit each at most
      * once, so no entry is returned twice. */
     uint64_t i = rng_next() & mask, walked = 0;
@@ -720,7 +729,7 @@ static uint64_t cursor_advance(uint64_t v, uint64_t mask)
 static void scan_bucket(const dict_table_t *t, uint64_t idx, dict_scan_cb *fn,
                         void *arg)
 {
-    dict_entry_t *e = t->slots[idx & t->mask];
+    dict_entry_t *e = t->slots[idx & TMASK(t)];
     while (e != NULL) {
         /* Read next first: fn may delete the entry it is given. */
         dict_entry_t *next = e->next;
@@ -748,18 +757,18 @@ uint64_t dict_scan(dict_t *d, uint64_t cursor, dict_scan_cb *fn, void *arg)
     uint64_t v = cursor;
     if (!dict_is_rehashing(d)) {
         scan_bucket(&d->t[0], v, fn, arg);
-        v = cursor_advance(v, d->t[0].mask);
+        v = cursor_advance(v, TMASK(&d->t[0]));
     } else {
         const dict_table_t *small = &d->t[0], *big = &d->t[1];
-        if (small->size > big->size) {
+        if (TSIZE(small) > TSIZE(big)) {
             small = &d->t[1];
             big = &d->t[0];
         }
         scan_bucket(small, v, fn, arg);
-        uint64_t extra = big->mask & ~small->mask;
+        uint64_t extra = TMASK(big) & ~TMASK(small);
         do {
             scan_bucket(big, v, fn, arg);
-            v = cursor_advance(v, big->mask);
+            v = cursor_advance(v, TMASK(big));
         } while ((v & extra) != 0);
     }
     d->pause_rehash--;
@@ -775,8 +784,8 @@ uint64_t dict_scan(dict_t *d, uint64_t cursor, dict_scan_cb *fn, void *arg)
 static uint64_t fingerprint(const dict_t *d)
 {
     uint64_t parts[6] = {
-        (uint64_t)(uintptr_t)d->t[0].slots, d->t[0].size, d->t[0].used,
-        (uint64_t)(uintptr_t)d->t[1].slots, d->t[1].size, d->t[1].used,
+        (uint64_t)(uintptr_t)d->t[0].slots, TSIZE(&d->t[0]), d->t[0].used,
+        (uint64_t)(uintptr_t)d->t[1].slots, TSIZE(&d->t[1]), d->t[1].used,
     };
     uint64_t h = 0;
     for (size_t i = 0; i < ARRAY_LEN(parts); i++)
@@ -802,7 +811,7 @@ static bool iter_next_bucket(dict_iter_t *it)
 {
     dict_t *d = it->d;
     it->index++;
-    if ((uint64_t)it->index >= d->t[it->table].size) {
+    if ((uint64_t)it->index >= TSIZE(&d->t[it->table])) {
         if (it->table == 1 || !dict_is_rehashing(d))
             return false;
         it->table = 1;

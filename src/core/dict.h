@@ -35,19 +35,25 @@ typedef struct dict_entry {
     struct dict_entry *next;
 } dict_entry_t;
 
+/* A table's size is 0 or a power of two, kept as its exponent plus one
+ * (0 for no table) beside the entry count, so that a dict_t fits 56 bytes:
+ * small collections are dicts by the million, and every byte of their
+ * header counts (it is what Redis's own dict costs). */
 typedef struct dict_table {
     dict_entry_t **slots;
-    uint64_t size; /* 0 or a power of two. */
-    uint64_t mask;
-    uint64_t used;
+    uint64_t used : 56;
+    uint64_t exp : 8;
 } dict_table_t;
+
+#define TSIZE(t) ((t)->exp == 0 ? (uint64_t)0 : (uint64_t)1 << ((t)->exp - 1))
+#define TMASK(t) ((t)->exp == 0 ? (uint64_t)0 : TSIZE(t) - 1)
 
 typedef struct dict {
     const dict_type_t *type;
     dict_table_t t[2];
-    int64_t rehash_idx; /* -1 when not rehashing. */
-    int pause_rehash;   /* >0 while a safe iterator or scan forbids steps. */
-    bool embed_keys;    /* Keys live inside their entries (dict_new_embedded). */
+    int64_t rehash_idx;   /* -1 when not rehashing. */
+    int16_t pause_rehash; /* >0 while a safe iterator or scan forbids steps. */
+    bool embed_keys;      /* Keys live inside their entries (dict_new_embedded). */
 } dict_t;
 
 typedef struct dict_iter {
@@ -79,7 +85,7 @@ static inline size_t dict_size(const dict_t *d)
 }
 static inline size_t dict_slots(const dict_t *d)
 {
-    return (size_t)(d->t[0].size + d->t[1].size);
+    return (size_t)(TSIZE(&d->t[0]) + TSIZE(&d->t[1]));
 }
 static inline bool dict_is_rehashing(const dict_t *d)
 {

@@ -416,10 +416,10 @@ static dict_entry_t *fair_random_entry(dict_t *d)
 {
     REQUIRE(dict_size(d) > 0);
     uint64_t lo = dict_is_rehashing(d) ? (uint64_t)d->rehash_idx : 0;
-    uint64_t span = d->t[0].size - lo + d->t[1].size;
+    uint64_t span = TSIZE(&d->t[0]) - lo + TSIZE(&d->t[1]);
     for (;;) {
         uint64_t b = lo + rand_below(span);
-        dict_entry_t *e = b < d->t[0].size ? d->t[0].slots[b] : d->t[1].slots[b - d->t[0].size];
+        dict_entry_t *e = b < TSIZE(&d->t[0]) ? d->t[0].slots[b] : d->t[1].slots[b - TSIZE(&d->t[0])];
         size_t len = 0;
         for (dict_entry_t *x = e; x != NULL; x = x->next)
             len++;
