@@ -30,6 +30,7 @@
 #include "server/cmd_handlers.h"
 #include "server/config.h"
 #include "server/dispatch.h"
+#include "server/persist.h"
 #include "server/server.h"
 
 #define DIGEST_LEN 20
@@ -513,11 +514,50 @@ static void debug_help(client_t *c)
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
         "    default.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: conflicting keys will be loaded from RDB.",
+        "    * NOFLUSH: the existing database will not be removed before load, but",
+        "      conflicting keys will generate an exception and kill the server.",
+        "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "    Examples:",
+        "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+        "      the database.",
+        "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+        "      existing RDB file.",
+        "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+        "      file to the database.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
         NULL,
     };
     reply_help(&c->reply, "DEBUG", lines);
+}
+
+/* DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, flush and load back. */
+static void debug_reload(client_t *c)
+{
+    bool save = true, flush = true, merge = false;
+    for (int i = 2; i < c->argc; i++) {
+        if (arg_is(&c->argv[i], "merge")) {
+            merge = true;
+        } else if (arg_is(&c->argv[i], "noflush")) {
+            flush = false;
+        } else if (arg_is(&c->argv[i], "nosave")) {
+            save = false;
+        } else {
+            reply_error(&c->reply,
+                        "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+            return;
+        }
+    }
+    str_t *err = NULL;
+    if (persist_reload(save, flush, merge, &err) != 0) {
+        reply_error(&c->reply, err->buf);
+        str_free(err);
+        return;
+    }
+    reply_ok(&c->reply);
 }
 
 /* ============================ dispatch ================================ */
@@ -540,6 +580,7 @@ static const debug_sub_t debug_subs[] = {
     {"change-repl-id", debug_change_repl_id, 2, 2},
     {"log", debug_log, 3, 3},
     {"error", debug_error, 3, 3},
+    {"reload", debug_reload, 2, 5},
 };
 
 void cmd_debug(client_t *c)

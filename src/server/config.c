@@ -484,6 +484,19 @@ static int apply_lfu(str_t **err)
     return 0;
 }
 
+/* The append-only file is not implemented yet: accepting `appendonly yes`
+ * would promise a durability nothing delivers, so it is refused (in the
+ * file, with its line, and by CONFIG SET). RDB snapshots (`save`) work. */
+static int apply_appendonly(str_t **err)
+{
+    if (!cfg.appendonly)
+        return 0;
+    cfg.appendonly = false;
+    *err = str_new_cstr("appendonly yes is not supported yet: this redis-ha has no "
+                        "append-only file; persist with RDB snapshots (save) instead");
+    return -1;
+}
+
 static int apply_bind(str_t **err)
 {
     return server_apply_bind(err);
@@ -622,7 +635,7 @@ static const opt_t options[] = {
      NULL, NULL, NULL},
     BOOL_OPT("rdb-save-incremental-fsync", BOOLF(true), "yes"),
     ENUM_OPT("sanitize-dump-payload", INTF, sanitize_enum, "no", 0, NULL),
-    BOOL_OPT("appendonly", &cfg.appendonly, "no"),
+    BOOL_OPT_A("appendonly", NULL, &cfg.appendonly, "no", 0, apply_appendonly),
     STR_OPT("appendfilename", &cfg.appendfilename, "appendonly.aof", O_IMMUTABLE),
     STR_OPT("appenddirname", &cfg.appenddirname, "appendonlydir", O_IMMUTABLE),
     ENUM_OPT("appendfsync", INTF, appendfsync_enum, "everysec", 0, NULL),
@@ -909,6 +922,8 @@ static int file_line_cb(void *arg, const conf_line_t *line, str_t **err)
         r = opt_parse(o, n, argv, true, err);
     }
     if (r != 0)
+        return -1;
+    if (o->apply == apply_appendonly && apply_appendonly(err) != 0)
         return -1;
     opt_set[idx] = true;
     return 0;

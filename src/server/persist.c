@@ -360,6 +360,7 @@ typedef struct file_source {
     uint64_t keys_seen;     /* Keys already charged key-load-delay. */
     uint64_t events_bytes;  /* Bytes read at the last event pass. */
     int64_t events_ms;
+    bool events; /* Start-up: serve clients while reading. */
 } file_source_t;
 
 /* Serves clients (-LOADING for most commands, PING and INFO work) and
@@ -392,9 +393,11 @@ static long source_read(void *ctx, void *buf, size_t cap)
         if (cap > 16)
             cap = 16;
     }
-    if (srv.shutdown_after_loading)
-        return -ECANCELED;
-    loading_events(s);
+    if (s->events) {
+        if (srv.shutdown_after_loading)
+            return -ECANCELED;
+        loading_events(s);
+    }
     for (;;) {
         ssize_t n = read(s->fd, buf, cap);
         if (n >= 0) {
@@ -406,13 +409,15 @@ static long source_read(void *ctx, void *buf, size_t cap)
     }
 }
 
-int persist_load(void)
+/* Loads cfg.dbfilename into the databases; events: serve clients while
+ * loading (start-up). Returns 0, 1 when there is no file, or -1 (logged). */
+static int load_file(bool events, unsigned flags)
 {
     file_source_t src;
     src.fd = open(cfg.dbfilename, O_RDONLY | O_CLOEXEC);
     if (src.fd < 0) {
         if (errno == ENOENT)
-            return 0;
+            return 1;
         log_msg(LOG_LEVEL_WARNING, "Fatal error loading the DB: %s. Exiting.", strerror(errno));
         return -1;
     }
@@ -424,13 +429,14 @@ int persist_load(void)
     src.keys_seen = 0;
     src.events_bytes = 0;
     src.events_ms = clock_mono_ms();
+    src.events = events;
     struct stat sb;
     srv.loading_total_bytes = fstat(src.fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
     srv.loading_loaded_bytes = 0;
     srv.loading_start = clock_wall_ms() / 1000;
-    srv.loading = true;
+    srv.loading = events;
     rdb_load_stats_t st = {0};
-    int rc = rdb_load_into(&r, srv.dbs, srv.ndbs, RDB_LOAD_SKIP_EXPIRED, &st);
+    int rc = rdb_load_into(&r, srv.dbs, srv.ndbs, flags, &st);
     srv.loading = false;
     close(src.fd);
     if (rc != 0 && srv.shutdown_after_loading) {
@@ -440,7 +446,7 @@ int persist_load(void)
     }
     if (rc != 0) {
         log_msg(LOG_LEVEL_WARNING,
-                "Short read or corrupt RDB file %s at offset %llu: %s. Exiting.",
+                "Short read or corrupt RDB file %s at offset %llu: %s.",
                 cfg.dbfilename, (unsigned long long)r.err_offset, r.err_msg);
         rdb_reader_destroy(&r);
         return -1;
@@ -453,7 +459,36 @@ int persist_load(void)
                 (unsigned long long)st.keys, (unsigned long long)st.expired_skipped);
     log_msg(LOG_LEVEL_NOTICE, "DB loaded from disk: %.3f seconds",
             (double)(clock_mono_us() - start) / 1e6);
-    srv.lastsave = clock_wall_ms() / 1000;
+    return 0;
+}
+
+int persist_load(void)
+{
+    int rc = load_file(true, RDB_LOAD_SKIP_EXPIRED);
+    if (rc < 0) {
+        log_msg(LOG_LEVEL_WARNING, "Fatal error loading the DB, exiting.");
+        return -1;
+    }
+    if (rc == 0)
+        srv.lastsave = clock_wall_ms() / 1000;
+    return 0;
+}
+
+int persist_reload(bool save, bool flush, bool merge, str_t **err)
+{
+    if (save && persist_save() != 0) {
+        *err = str_new_cstr("ERR Error trying to save the RDB dump, check server logs.");
+        return -1;
+    }
+    if (flush) {
+        for (int i = 0; i < srv.ndbs; i++)
+            db_empty(&srv.dbs[i]);
+    }
+    if (load_file(false, RDB_LOAD_SKIP_EXPIRED | (merge ? RDB_LOAD_REPLACE : 0)) != 0) {
+        *err = str_new_cstr("ERR Error trying to load the RDB dump, check server logs.");
+        return -1;
+    }
+    log_msg(LOG_LEVEL_WARNING, "DB reloaded by DEBUG RELOAD");
     return 0;
 }
 

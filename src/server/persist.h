@@ -21,6 +21,11 @@
  * loaded: the server must not start then. */
 int persist_load(void);
 
+/* DEBUG RELOAD: saves (unless !save), empties the databases (unless
+ * !flush), loads the file back (keys in the file replace existing ones
+ * when merge). Returns 0, or -1 with Redis's error text in *err. */
+int persist_reload(bool save, bool flush, bool merge, str_t **err);
+
 /* SAVE: writes the snapshot now. Returns 0 or -1 (logged). */
 int persist_save(void);
 

@@ -113,6 +113,26 @@ t.is_(digest(r), want, "the BGSAVE file loads back identically")
 s.stop()
 ours_file = os.path.join(s.dir, "dump.rdb")
 
+# ---- DEBUG RELOAD -------------------------------------------------------------
+s.start()
+r = s.client()
+t.is_(r.execute_command("DEBUG", "RELOAD"), b"OK", "DEBUG RELOAD saves, flushes and loads back")
+t.is_(digest(r), want, "... the same dataset")
+r.set("only-in-memory", "x")
+t.is_(r.execute_command("DEBUG", "RELOAD", "NOSAVE"), b"OK", "DEBUG RELOAD NOSAVE")
+t.is_(r.exists("only-in-memory"), 0, "... replaces memory with the file")
+r.set("only-in-memory", "x")
+r.set("after", "changed")
+t.is_(r.execute_command("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"), b"OK",
+      "DEBUG RELOAD NOSAVE NOFLUSH MERGE")
+t.is_((r.get("only-in-memory"), r.get("after")), (b"x", b"restart"),
+      "... keeps other keys and takes the file's values for conflicting ones")
+t.raises(lambda: r.execute_command("DEBUG", "RELOAD", "BOGUS"),
+         "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options", "bad option")
+r.execute_command("DEBUG", "RELOAD")
+want = digest(r)
+s.stop()
+
 # ---- interop with Debian's redis-server ------------------------------------
 ref = rhtest.ref_server(config=DEBUG)
 if ref is None:
