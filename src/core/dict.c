@@ -602,6 +602,31 @@ void dict_free_unlinked(dict_t *d, dict_entry_t *e)
 /* Random access                                                          */
 /* ===================================================================== */
 
+#define FAIR_CHAIN 8
+
+dict_entry_t *dict_fair_random(dict_t *d)
+{
+    REQUIRE(dict_size(d) > 0);
+    uint64_t lo = dict_is_rehashing(d) ? (uint64_t)d->rehash_idx : 0;
+    uint64_t span = TSIZE(&d->t[0]) - lo + TSIZE(&d->t[1]);
+    for (;;) {
+        uint64_t b = lo + rng_next() % span;
+        dict_entry_t *e = b < TSIZE(&d->t[0]) ? d->t[0].slots[b]
+                                               : d->t[1].slots[b - TSIZE(&d->t[0])];
+        size_t len = 0;
+        for (dict_entry_t *x = e; x != NULL; x = x->next)
+            len++;
+        if (len == 0)
+            continue;
+        size_t pick = (size_t)(rng_next() % (len > FAIR_CHAIN ? len : FAIR_CHAIN));
+        if (pick >= len)
+            continue;
+        while (pick-- > 0)
+            e = e->next;
+        return e;
+    }
+}
+
 dict_entry_t *dict_random(dict_t *d)
 {
     REQUIRE(d != NULL);

@@ -123,6 +123,17 @@ void dict_free_unlinked(dict_t *d, dict_entry_t *e);
 
 /* A random entry, or NULL when empty. */
 dict_entry_t *dict_random(dict_t *d);
+/*
+ * A uniformly random entry of a non-empty dict. Picking a random bucket and
+ * then an entry of its chain would favour entries alone in their bucket, so
+ * this draws a bucket (of either table while rehashing) and a position below
+ * a fixed chain length, and retries when that position is past the chain's
+ * end: every entry at a position below it is equally likely. With the table
+ * between 10% and 100% full this takes a few dozen draws at most, and longer
+ * chains are too rare to matter (they are still served). SRANDMEMBER,
+ * ZRANDMEMBER and SPOP use it.
+ */
+dict_entry_t *dict_fair_random(dict_t *d);
 /* Up to count entries sampled from random buckets (may repeat none, may
  * return fewer than count); returns how many were stored in out. */
 size_t dict_sample(dict_t *d, dict_entry_t **out, size_t count);

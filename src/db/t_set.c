@@ -401,39 +401,6 @@ static uint64_t rand_below(uint64_t n)
     return r % n;
 }
 
-/*
- * A uniformly random entry of a hashtable set. Picking a random bucket and
- * then a member of its chain would favour members alone in their bucket,
- * so this draws a bucket (of either table while rehashing) and a position
- * below FAIR_CHAIN, and retries when that position is past the chain's
- * end: every member at a position below FAIR_CHAIN is equally likely. With
- * the table between 10% and 100% full this takes a few dozen draws at
- * most, and longer chains are too rare to matter (they are still served).
- */
-#define FAIR_CHAIN 8
-
-static dict_entry_t *fair_random_entry(dict_t *d)
-{
-    REQUIRE(dict_size(d) > 0);
-    uint64_t lo = dict_is_rehashing(d) ? (uint64_t)d->rehash_idx : 0;
-    uint64_t span = TSIZE(&d->t[0]) - lo + TSIZE(&d->t[1]);
-    for (;;) {
-        uint64_t b = lo + rand_below(span);
-        dict_entry_t *e = b < TSIZE(&d->t[0]) ? d->t[0].slots[b] : d->t[1].slots[b - TSIZE(&d->t[0])];
-        size_t len = 0;
-        for (dict_entry_t *x = e; x != NULL; x = x->next)
-            len++;
-        if (len == 0)
-            continue;
-        size_t pick = (size_t)rand_below(len > FAIR_CHAIN ? len : FAIR_CHAIN);
-        if (pick >= len)
-            continue;
-        while (pick-- > 0)
-            e = e->next;
-        return e;
-    }
-}
-
 void tset_random(obj_t *o, tset_member_t *m)
 {
     REQUIRE(tset_size(o) > 0);
@@ -441,7 +408,7 @@ void tset_random(obj_t *o, tset_member_t *m)
         member_from_int(m, intset_random(o->ptr));
         return;
     }
-    member_from_key(m, fair_random_entry(o->ptr)->key);
+    member_from_key(m, dict_fair_random(o->ptr)->key);
 }
 
 str_t *tset_pop_random(obj_t *o)
@@ -468,7 +435,7 @@ static void *random_handle(obj_t *o)
 {
     if (o->encoding == OBJ_ENC_INTSET)
         return (void *)(uintptr_t)(rand_below(intset_len(o->ptr)) + 1);
-    return fair_random_entry(o->ptr);
+    return dict_fair_random(o->ptr);
 }
 
 /* Picks count of the size members by a partial Fisher-Yates shuffle of

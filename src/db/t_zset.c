@@ -1219,35 +1219,10 @@ static uint64_t rand_below(uint64_t n)
     return r % n;
 }
 
-/*
- * A uniformly random node of a skiplist set, drawn through the index: a
- * random bucket and a position below FAIR_CHAIN in its chain, retried when
- * the chain is shorter, so that members sharing a bucket are not less
- * likely than members alone in theirs.
- */
-#define FAIR_CHAIN 8
-
+/* A uniformly random node of a skiplist set, drawn through its index. */
 static zs_node_t *random_node(zs_set_t *z)
 {
-    dict_t *d = z->index;
-    REQUIRE(dict_size(d) > 0);
-    uint64_t lo = dict_is_rehashing(d) ? (uint64_t)d->rehash_idx : 0;
-    uint64_t span = TSIZE(&d->t[0]) - lo + TSIZE(&d->t[1]);
-    for (;;) {
-        uint64_t b = lo + rand_below(span);
-        dict_entry_t *e = b < TSIZE(&d->t[0]) ? d->t[0].slots[b] : d->t[1].slots[b - TSIZE(&d->t[0])];
-        size_t len = 0;
-        for (dict_entry_t *y = e; y != NULL; y = y->next)
-            len++;
-        if (len == 0)
-            continue;
-        size_t pick = (size_t)rand_below(len > FAIR_CHAIN ? len : FAIR_CHAIN);
-        if (pick >= len)
-            continue;
-        while (pick-- > 0)
-            e = e->next;
-        return e->key;
-    }
+    return dict_fair_random(z->index)->key;
 }
 
 void tzset_random(obj_t *o, tzset_elem_t *e)

@@ -71,29 +71,13 @@ static struct {
 
 /* ---- key tables ---------------------------------------------------------- */
 
-static uint64_t key_hash(const void *k)
-{
-    const str_t *s = k;
-    return dict_hash_bytes(s->buf, s->len);
-}
-
-static int key_eq(const void *a, const void *b)
-{
-    const str_t *x = a, *y = b;
-    return x->len == y->len && memcmp(x->buf, y->buf, x->len) == 0;
-}
-
-static void key_free(void *k)
-{
-    str_free(k);
-}
-
 static void kw_free(void *v)
 {
     alloc_free(v);
 }
 
-static const dict_type_t keys_type = {key_hash, key_eq, key_free, kw_free};
+/* str_t keys (freed by the dict) to key_waiters_t values (freed too). */
+static dict_type_t keys_type;
 
 static key_waiters_t *find_kw(int dbid, const char *key, size_t len)
 {
@@ -554,6 +538,8 @@ static void on_replacing(db_t *db, db_t *with)
 
 void blocking_init(void)
 {
+    keys_type = str_set_type;
+    keys_type.val_free = kw_free;
     B.ndbs = srv.ndbs;
     B.by_db = alloc_calloc((size_t)B.ndbs * sizeof(*B.by_db));
     TAILQ_INIT(&B.resume);
