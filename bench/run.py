@@ -184,7 +184,8 @@ def main():
             make = COLLECTIONS[kind]
             d1, _, n1 = load_keys(port1, args.type_keys, lambda k, i: make(k))
             d2, _, n2 = load_keys(port2, args.type_keys, lambda k, i: make(k))
-            print("%-28s %14.1f %14.1f %7.2f" % ("rss MB, %d %ss of 10" % (n1, kind),
+            plural = {"hash": "hashes"}.get(kind, kind + "s")
+            print("%-28s %14.1f %14.1f %7.2f" % ("rss MB, %d %s of 10" % (n1, plural),
                                                  d1 / 1e6, d2 / 1e6, d1 / max(d2, 1)))
     finally:
         for p in procs:
