@@ -41,12 +41,15 @@ spec_version="$(tar -xzOf "$tarball" "redis-ha-$version/rpm.spec" |
 top="$outdir/rpm-build"
 rm -rf "$top"
 mkdir -p "$top"
-# Only query an rpm database that exists: on Debian a query creates an empty
-# one in ~/.rpmdb, which would be left behind.
+# Only query an rpm database that exists. Debian's rpm keeps its (empty)
+# database in ~/.rpmdb and creates it on first use, by rpmbuild, rpmlint or
+# rpm -qp alike; there HOME points into the build directory, so that nothing
+# is left behind in the real home.
 nodeps=
-dbpath="$(rpm --eval '%_dbpath')"
-if [ ! -d "$dbpath" ] || ! rpm -q rpm >/dev/null 2>&1; then
+if [ ! -d "$(rpm --eval '%_dbpath')" ] || ! rpm -q rpm >/dev/null 2>&1; then
     nodeps=--nodeps
+    mkdir -p "$top/home"
+    export HOME="$top/home"
 fi
 say "rpmbuild -ta ${nodeps:+$nodeps }$tarball"
 rpmbuild -ta $nodeps --define "_topdir $top" "$tarball" >"$top/build.log" 2>&1 || {

@@ -11,7 +11,7 @@
 # make check-package boots a container with systemd-nspawn, so `test` needs a
 # machine that can run one: a VM, or a privileged container (root with
 # CAP_SYS_ADMIN, writable cgroups). Elsewhere that step fails and says why.
-# It caches a Debian 12 root in /var/cache/redis-ha-test (about 250 MB; the
+# It caches a Debian 12 root in /var/cache/redis-ha-test (about 350 MB; the
 # first run downloads it, which takes a few minutes); everything else it
 # creates lives in temporary directories and is removed.
 set -euo pipefail
