@@ -98,7 +98,16 @@ void reply_bulk(reply_t *r, const void *p, size_t n)
         size_t avail;
         char *w = buf_chain_reserve(r->out, n + STRCONV_BUF + 4, &avail);
         w[0] = '$';
-        size_t k = 1 + strconv_ull(w + 1, n);
+        size_t k = 1;
+        /* Short lengths, the common case, without a general conversion. */
+        if (n < 10) {
+            w[k++] = (char)('0' + n);
+        } else if (n < 100) {
+            w[k++] = (char)('0' + n / 10);
+            w[k++] = (char)('0' + n % 10);
+        } else {
+            k += strconv_ull(w + 1, n);
+        }
         w[k++] = '\r';
         w[k++] = '\n';
         memcpy(w + k, p, n);
