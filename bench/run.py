@@ -11,7 +11,10 @@ loads --type-keys keys of 10 elements each into freshly started servers and
 compares resident memory.
 
     bench/run.py [--build DIR] [-n REQUESTS] [--keys N] [--rows ping,set,...]
-                 [--types hash,set,zset,list] [--type-keys N]
+                 [--types hash,set,zset,list] [--type-keys N] [--pin] [--cpu]
+
+--pin runs the servers on CPU 1 and the client on CPU 0; --cpu adds, per row,
+the CPU seconds each server spent on the same requests.
 
 Benchmarks are not tests: nothing here asserts a figure.
 """
@@ -39,9 +42,22 @@ def free_port():
     return p
 
 
+# With --pin, servers run on CPU 1 and redis-benchmark on CPU 0, so that the
+# client does not compete with the server it measures for the same core.
+PIN_SERVER = []
+PIN_CLIENT = []
+
+
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start(binary, workdir):
     port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
+    proc = subprocess.Popen(PIN_SERVER + [binary, "--port", str(port), "--bind", "127.0.0.1",
                              "--save", "", "--appendonly", "no", "--dir", workdir],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
@@ -59,14 +75,28 @@ def start(binary, workdir):
 
 
 def bench(port, rows, n, pipeline, clients):
-    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(clients),
-           "-n", str(n), "-P", str(pipeline), "-t", rows, "--csv", "-q"]
+    cmd = PIN_CLIENT + ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c",
+                        str(clients), "-n", str(n), "-P", str(pipeline), "-t", rows, "--csv",
+                        "-q"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     res = {}
     for rec in csv.reader(io.StringIO(out)):
         if not rec or rec[0] == "test":
             continue
         res[rec[0]] = float(rec[1])
+    return res
+
+
+def cpu_rows(proc, port, rows, n, pipeline, clients):
+    """Server CPU seconds for each row run alone (the keyspace flushed
+    first): how much work the server does for the same requests, which
+    scheduling noise on a small machine does not blur."""
+    res = {}
+    for row in rows.split(","):
+        subprocess.run(["redis-cli", "-p", str(port), "FLUSHALL"], capture_output=True)
+        before = cpu_seconds(proc.pid)
+        bench(port, row, n, pipeline, clients)
+        res[row] = cpu_seconds(proc.pid) - before
     return res
 
 
@@ -129,9 +159,16 @@ def main():
     ap.add_argument("--types", default="hash,set,zset,list",
                     help="collection types for the memory comparison ('' for none)")
     ap.add_argument("--type-keys", type=int, default=1000000)
+    ap.add_argument("--pin", action="store_true",
+                    help="servers on CPU 1, redis-benchmark on CPU 0 (taskset)")
+    ap.add_argument("--cpu", action="store_true",
+                    help="also report server CPU seconds per row (lower is better)")
     ap.add_argument("--rounds", type=int, default=3,
                     help="runs per server and row; the median is reported")
     args = ap.parse_args()
+    if args.pin:
+        PIN_SERVER.extend(["taskset", "-c", "1"])
+        PIN_CLIENT.extend(["taskset", "-c", "0"])
     ours = os.path.join(args.build, "src", "redis-server")
     theirs = "/usr/bin/redis-server"
     work = tempfile.mkdtemp(prefix="rh-bench-")
@@ -164,6 +201,16 @@ def main():
                 a = statistics.median(r[row] for r in runs_a)
                 b = statistics.median(r[row] for r in runs_b)
                 print("%-28s %14.0f %14.0f %7.2f" % ("%s -P %d" % (row, pipeline), a, b, a / b))
+        if args.cpu:
+            print("%-28s %14s %14s %7s" % ("server cpu s", "redis-ha", "redis", "ratio"))
+            for pipeline in (1, 16):
+                c1 = cpu_rows(p1, port1, args.rows, args.n, pipeline, args.c)
+                c2 = cpu_rows(p2, port2, args.rows, args.n, pipeline, args.c)
+                for row in c1:
+                    # Ratio as for throughput: above 1.00, redis-ha does the
+                    # same work with less CPU.
+                    print("%-28s %14.2f %14.2f %7.2f" % ("%s -P %d" % (row, pipeline), c1[row],
+                                                         c2[row], c2[row] / max(c1[row], 1e-9)))
         for p in (port1, port2):
             subprocess.run(["redis-cli", "-p", str(p), "FLUSHALL"], capture_output=True)
         d1, rss1, n1 = load_keys(port1, args.keys)
