@@ -472,9 +472,9 @@ void blocking_serve_ready(void)
         B.ready = NULL;
         B.nready = 0;
         B.ready_cap = 0;
-        for (size_t i = 0; i < n; i++)
-            batch[i]->ready = false;
+        /* Pinned until served: an earlier rerun may empty a later key. */
         for (size_t i = 0; i < n; i++) {
+            batch[i]->ready = false;
             batch[i]->pins++;
         }
         for (size_t i = 0; i < n; i++) {

@@ -318,9 +318,7 @@ static str_t *section_persistence(str_t *s)
                       cfg.appendonly ? 1 : 0);
     if (srv.loading) {
         int64_t elapsed = clock_wall_ms() / 1000 - srv.loading_start;
-        double perc = srv.loading_total_bytes > 0 ? 100.0 * (double)srv.loading_loaded_bytes /
-                                                        (double)srv.loading_total_bytes
-                                                  : 0;
+        double perc = persist_loading_percent();
         long long eta = srv.loading_loaded_bytes > 0 && elapsed > 0
                             ? (long long)((double)(srv.loading_total_bytes -
                                                    srv.loading_loaded_bytes) /

@@ -46,6 +46,7 @@ enum {
     O_SENSITIVE = 1 << 2,
     O_MULTI = 1 << 3,
     O_HIDDEN = 1 << 4, /* Test hooks: CONFIG GET finds them by exact name only. */
+    O_CHECK_LOAD = 1 << 5, /* apply also vets the value read from a file. */
 };
 
 typedef struct enum_item {
@@ -635,7 +636,7 @@ static const opt_t options[] = {
      NULL, NULL, NULL},
     BOOL_OPT("rdb-save-incremental-fsync", BOOLF(true), "yes"),
     ENUM_OPT("sanitize-dump-payload", INTF, sanitize_enum, "no", 0, NULL),
-    BOOL_OPT_A("appendonly", NULL, &cfg.appendonly, "no", 0, apply_appendonly),
+    BOOL_OPT_A("appendonly", NULL, &cfg.appendonly, "no", O_CHECK_LOAD, apply_appendonly),
     STR_OPT("appendfilename", &cfg.appendfilename, "appendonly.aof", O_IMMUTABLE),
     STR_OPT("appenddirname", &cfg.appenddirname, "appendonlydir", O_IMMUTABLE),
     ENUM_OPT("appendfsync", INTF, appendfsync_enum, "everysec", 0, NULL),
@@ -923,7 +924,7 @@ static int file_line_cb(void *arg, const conf_line_t *line, str_t **err)
     }
     if (r != 0)
         return -1;
-    if (o->apply == apply_appendonly && apply_appendonly(err) != 0)
+    if ((o->flags & O_CHECK_LOAD) && o->apply(err) != 0)
         return -1;
     opt_set[idx] = true;
     return 0;

@@ -363,7 +363,7 @@ typedef struct file_source {
     bool events; /* Start-up: serve clients while reading. */
 } file_source_t;
 
-/* Serves clients (-LOADING for most commands, PING and INFO work) and
+/* Serves clients (-LOADING for most commands; INFO and CONFIG answer) and
  * tells systemd how far the load is. */
 static void loading_events(file_source_t *s)
 {
@@ -373,10 +373,7 @@ static void loading_events(file_source_t *s)
         return;
     s->events_ms = now;
     s->events_bytes = srv.loading_loaded_bytes;
-    double perc = srv.loading_total_bytes > 0 ? 100.0 * (double)srv.loading_loaded_bytes /
-                                                    (double)srv.loading_total_bytes
-                                              : 0;
-    supervise_loading(perc);
+    supervise_loading(persist_loading_percent());
     loop_run_once(&srv.loop);
 }
 
@@ -490,6 +487,13 @@ int persist_reload(bool save, bool flush, bool merge, str_t **err)
     }
     log_msg(LOG_LEVEL_WARNING, "DB reloaded by DEBUG RELOAD");
     return 0;
+}
+
+double persist_loading_percent(void)
+{
+    if (srv.loading_total_bytes == 0)
+        return 0;
+    return 100.0 * (double)srv.loading_loaded_bytes / (double)srv.loading_total_bytes;
 }
 
 str_t *persist_info(str_t *s)

@@ -49,6 +49,9 @@ extern const char persist_misconf_error[];
  * saves when `save` points exist (or flags ask so). Returns 0 or -1. */
 int persist_shutdown(bool save, bool nosave);
 
+/* How much of the file being loaded has been read, in percent. */
+double persist_loading_percent(void);
+
 /* The rdb_* fields of INFO persistence. */
 str_t *persist_info(str_t *s);
 

@@ -6,7 +6,6 @@ installed) encodings at the thresholds and a seeded differential run
 against it in RESP2 and RESP3."""
 import os
 import random
-import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -459,36 +458,8 @@ NOTIFICATIONS = [
 ]
 
 
-def read_events(conn, n, timeout=5.0):
-    """Reads n pmessage events as (event, key); stops early on a timeout."""
-    conn.sock.settimeout(timeout)
-    events = []
-    try:
-        while len(events) < n:
-            msg = conn.reply()
-            if isinstance(msg, list) and msg[0] == b"pmessage":
-                events.append((msg[2].decode().split(":", 1)[1], msg[3].decode()))
-    except (socket.timeout, ConnectionError):
-        pass
-    return events
-
-
 def check_notifications(t, srv):
-    c = srv.raw()
-    c.cmd("FLUSHALL")
-    c.cmd("CONFIG", "SET", "notify-keyspace-events", "KEA")
-    sub = srv.raw()
-    sub.cmd("PSUBSCRIBE", "__keyevent@0__:*")
-    want = []
-    for args, events in NOTIFICATIONS:
-        c.cmd(*args)
-        want.extend(events)
-    c.cmd("PUBLISH", "__keyevent@0__:end", "end")
-    got = read_events(sub, len(want) + 1)
-    t.is_(got, want + [("end", "end")], "keyspace notifications of hash commands")
-    c.cmd("CONFIG", "SET", "notify-keyspace-events", "")
-    sub.close()
-    c.close()
+    rhtest.check_keyevents(t, srv, NOTIFICATIONS, "hash commands")
 
 
 # ---- HRANDFIELD and HSCAN properties -------------------------------------------

@@ -12,7 +12,6 @@ import os
 import random
 import re
 import shlex
-import socket
 import sys
 import time
 
@@ -481,36 +480,8 @@ NOTIFICATIONS = [
 ]
 
 
-def read_events(conn, n, timeout=5.0):
-    """Reads n pmessage events as (event, key); stops early on a timeout."""
-    conn.sock.settimeout(timeout)
-    events = []
-    try:
-        while len(events) < n:
-            msg = conn.reply()
-            if isinstance(msg, list) and msg[0] == b"pmessage":
-                events.append((msg[2].decode().split(":", 1)[1], msg[3].decode()))
-    except (socket.timeout, ConnectionError):
-        pass
-    return events
-
-
 def check_notifications(t, srv):
-    c = srv.raw()
-    c.cmd("FLUSHALL")
-    c.cmd("CONFIG", "SET", "notify-keyspace-events", "KEA")
-    sub = srv.raw()
-    sub.cmd("PSUBSCRIBE", "__keyevent@0__:*")
-    want = []
-    for line, events in NOTIFICATIONS:
-        c.cmd(*shlex.split(line))
-        want.extend(events)
-    c.cmd("PUBLISH", "__keyevent@0__:end", "end")
-    got = read_events(sub, len(want) + 1)
-    t.is_(got, want + [("end", "end")], "keyspace notifications of list commands")
-    c.cmd("CONFIG", "SET", "notify-keyspace-events", "")
-    sub.close()
-    c.close()
+    rhtest.check_keyevents(t, srv, [(shlex.split(line), events) for line, events in NOTIFICATIONS], "list commands")
 
 
 # ---- node shapes, compression, configuration ------------------------------------

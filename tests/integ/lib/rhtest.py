@@ -319,6 +319,42 @@ class RawConn:
         self.sock.close()
 
 
+def read_events(conn, n, timeout=5.0):
+    """Reads n pmessage keyevent notifications from conn as (event, key);
+    stops early on a timeout."""
+    conn.sock.settimeout(timeout)
+    events = []
+    try:
+        while len(events) < n:
+            msg = conn.reply()
+            if isinstance(msg, list) and msg[0] == b"pmessage":
+                events.append((msg[2].decode().split(":", 1)[1], msg[3].decode()))
+    except (socket.timeout, ConnectionError):
+        pass
+    return events
+
+
+def check_keyevents(t, srv, cases, what):
+    """Runs each (args, events) case on a flushed srv with every keyspace
+    notification class on, and checks that the keyevent channel carried
+    exactly the listed (event, key) pairs, in order."""
+    c = srv.raw()
+    c.cmd("FLUSHALL")
+    c.cmd("CONFIG", "SET", "notify-keyspace-events", "KEA")
+    sub = srv.raw()
+    sub.cmd("PSUBSCRIBE", "__keyevent@0__:*")
+    want = []
+    for args, events in cases:
+        c.cmd(*args)
+        want.extend(events)
+    c.cmd("PUBLISH", "__keyevent@0__:end", "end")
+    got = read_events(sub, len(want) + 1)
+    t.is_(got, want + [("end", "end")], "keyspace notifications of %s" % what)
+    c.cmd("CONFIG", "SET", "notify-keyspace-events", "")
+    sub.close()
+    c.close()
+
+
 def _hashable(v):
     return tuple(v) if isinstance(v, list) else v
 
