@@ -203,6 +203,8 @@ static void delete_expired(db_t *db, key_ref_t key)
 
 bool db_expire_if_needed(db_t *db, key_ref_t key)
 {
+    if (db_env.no_expire)
+        return false;
     int64_t when = db_get_expire(db, key);
     if (when < 0 || when > db_env.now_ms)
         return false;
@@ -464,7 +466,7 @@ static long long expire_db_step(db_t *db, long long *sampled)
 
 long long db_active_expire(db_t *dbs, int count, int64_t budget_us)
 {
-    if (db_env.replica_mode)
+    if (db_env.replica_mode || db_env.no_expire)
         return 0;
     int64_t start = clock_mono_us();
     long long total = 0, total_sampled = 0, total_expired_frac = 0;

@@ -35,6 +35,9 @@ typedef struct db_env {
     int lfu_decay_time;
     bool replica_mode;   /* Keys expire only by the primary's DEL. */
     bool no_touch;       /* Lookups do not update the access clock. */
+    /* Nothing expires, not even logically: replaying a stream (the AOF at
+     * start-up) whose own DELs say when keys went away. */
+    bool no_expire;
     /* A key is about to be deleted because it expired (before removal). */
     void (*expired)(db_t *db, const str_t *key);
     /* A key was modified (written, deleted, expired). */

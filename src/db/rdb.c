@@ -1270,6 +1270,8 @@ static int rd_key_value(rdb_reader_t *r, const rdb_load_cbs_t *cbs, int type,
     rc = load_value(r, type, &val);
     if (rc != 0) {
         key_context(r);
+        r->err_doing = "read-object-value";
+        r->err_type = type;
         return rc;
     }
     if (val == NULL) {
@@ -1333,6 +1335,7 @@ static int rd_checksum(rdb_reader_t *r)
     if (rc != 0 || stored == 0 || !r->verify_checksum || stored == expected)
         return rc;
     r->offset -= 8;
+    r->err_doing = "check-sum";
     return BAD(r, "wrong RDB checksum (expected %016llx, stored %016llx)",
                (unsigned long long)expected, (unsigned long long)stored);
 }
@@ -1346,14 +1349,17 @@ static int rd_expire(rdb_reader_t *r, bool ms, key_meta_t *m)
     return rc;
 }
 
-static int rd_select(rdb_reader_t *r, key_meta_t *m)
+static int rd_select(rdb_reader_t *r, const rdb_load_cbs_t *cbs, key_meta_t *m)
 {
     uint64_t db;
     int rc = rd_len(r, &db);
     if (rc == 0 && db > INT32_MAX)
         return BAD(r, "database number %llu out of range", (unsigned long long)db);
     m->db = (int)db;
-    return rc;
+    if (rc != 0 || cbs->select == NULL)
+        return rc;
+    rc = cbs->select(cbs->arg, r, m->db);
+    return rc != 0 ? rdb_reader_fail(r, rc, "the select callback failed") : 0;
 }
 
 /* One record; *done is set at EOF. */
@@ -1369,7 +1375,7 @@ static int rd_record(rdb_reader_t *r, const rdb_load_cbs_t *cbs, key_meta_t *m,
     case RDB_OPCODE_EOF:
         *done = true;
         return rd_checksum(r);
-    case RDB_OPCODE_SELECTDB: return rd_select(r, m);
+    case RDB_OPCODE_SELECTDB: return rd_select(r, cbs, m);
     case RDB_OPCODE_RESIZEDB: return rd_resizedb(r, cbs, m->db);
     case RDB_OPCODE_EXPIRETIME_MS: return rd_expire(r, true, m);
     case RDB_OPCODE_EXPIRETIME: return rd_expire(r, false, m);

@@ -151,6 +151,11 @@ typedef struct rdb_reader {
     int err;           /* The first error (negative errno), or 0. */
     uint64_t err_offset; /* Where it was detected. */
     char err_msg[256];
+    /* What the first error interrupted, in redis-check-rdb's words: NULL,
+     * "read-object-value" (the value of type err_type under the key in
+     * r->key) or "check-sum" (a CRC-64 mismatch). */
+    const char *err_doing;
+    int err_type;
     str_t *key, *s1, *s2, *zin; /* Scratch strings, reused. */
 } rdb_reader_t;
 
@@ -188,6 +193,8 @@ typedef struct rdb_load_cbs {
     /* Optional: the code of each function library (FUNCTION2). Without it,
      * input holding libraries is rejected, since they would be lost. */
     int (*function)(void *arg, rdb_reader_t *r, const char *code, size_t n);
+    /* Optional: each SELECTDB record, once its number is read. */
+    int (*select)(void *arg, rdb_reader_t *r, int db);
     void *arg;
 } rdb_load_cbs_t;
 

@@ -2,7 +2,8 @@
  * DUMP and RESTORE: values serialized in the RDB value format with a
  * version and CRC-64 footer (db/rdb.h), exchangeable with Redis 7.0.
  * RESTORE checks its arguments in Redis's order (options, existing key,
- * TTL, payload footer, payload data) so that the same error wins.
+ * TTL, payload footer, payload data) so that the same error wins. A
+ * relative TTL is propagated as the absolute time it became (ABSTTL).
  */
 #include <config.h>
 
@@ -16,6 +17,7 @@
 #include "server/config.h"
 #include "server/dispatch.h"
 #include "server/notify.h"
+#include "server/propagate.h"
 #include "server/server.h"
 
 /* DUMP key: the payload, or nil for a missing key. */
@@ -107,14 +109,37 @@ static int decode_payload(client_t *c, obj_t **val)
 }
 
 /* A TTL already in the past deletes (with REPLACE) instead of restoring,
- * except on a replica, which waits for its primary's DEL. */
+ * except on a replica, which waits for its primary's DEL, and while a
+ * stream is replayed. What it did propagates as DEL (nothing when no key
+ * was replaced). */
 static void restore_expired(client_t *c, key_ref_t key, bool deleted)
 {
     if (deleted) {
         srv.dirty++;
         notify_keyspace_event(NOTIFY_GENERIC, "del", key.p, key.n, c->db->id);
+        if (propagate_wanted()) {
+            arg_t argv[2] = {{"DEL", 3}, c->argv[1]};
+            propagate_rewrite(c, 2, argv);
+        }
     }
     reply_ok(&c->reply);
+}
+
+/* A relative TTL propagates as the absolute time it became: the command
+ * with that time and ABSTTL appended, as Redis 7.0 writes it. */
+static void restore_propagate_absttl(client_t *c, long long when)
+{
+    if (!propagate_wanted())
+        return;
+    propagate_prevent();
+    propagate_begin(c->db->id, PROPAGATE_ALL, c->argc + 1);
+    for (int j = 0; j < c->argc; j++) {
+        if (j == 2)
+            propagate_arg_ll(when);
+        else
+            propagate_arg(c->argv[j].p, c->argv[j].n);
+    }
+    propagate_arg_cstr("ABSTTL");
 }
 
 /* RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f] */
@@ -133,7 +158,8 @@ void cmd_restore(client_t *c)
     if (parse_ttl(c, &o, &when) != 0 || decode_payload(c, &val) != 0)
         return;
     bool deleted = o.replace && db_delete(c->db, key);
-    if (when != 0 && when <= db_env.now_ms && !db_env.replica_mode) {
+    if (when != 0 && when <= db_env.now_ms && !db_env.replica_mode &&
+        !db_env.no_expire) {
         obj_decref(val);
         restore_expired(c, key, deleted);
         return;
@@ -144,5 +170,7 @@ void cmd_restore(client_t *c)
     rdb_set_clock(val, o.idle, (int)o.freq);
     notify_keyspace_event(NOTIFY_GENERIC, "restore", key.p, key.n, c->db->id);
     srv.dirty++;
+    if (when != 0 && !o.absttl)
+        restore_propagate_absttl(c, when);
     reply_ok(&c->reply);
 }

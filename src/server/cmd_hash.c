@@ -3,6 +3,8 @@
  * HEXISTS, HKEYS, HVALS, HGETALL, HINCRBY, HINCRBYFLOAT, HRANDFIELD and
  * HSCAN. Handlers parse, call db/t_hash, notify and reply, checking their
  * arguments in the order Redis 7.0 does so that the same error wins.
+ * HINCRBYFLOAT propagates the value it computed (HSET), since a float sum
+ * may come out differently elsewhere.
  */
 #include <config.h>
 
@@ -20,6 +22,7 @@
 #include "server/dispatch.h"
 #include "server/scan_args.h"
 #include "server/notify.h"
+#include "server/propagate.h"
 #include "server/server.h"
 
 /* ---- shared helpers --------------------------------------------------- */
@@ -219,9 +222,13 @@ void cmd_hincrbyfloat(client_t *c)
     size_t n = strconv_ldouble(buf, value, true);
     thash_set(o, c->argv[2].p, c->argv[2].n, buf, n);
     reply_bulk(&c->reply, buf, n);
-    alloc_free(buf);
     hash_changed(c, "hincrbyfloat");
     srv.dirty++;
+    if (propagate_wanted()) {
+        arg_t argv[4] = {{"HSET", 4}, c->argv[1], c->argv[2], {buf, n}};
+        propagate_rewrite(c, 4, argv);
+    }
+    alloc_free(buf);
 }
 
 /* ---- reads -------------------------------------------------------------- */

@@ -23,6 +23,7 @@
 #include "core/check.h"
 #include "core/clock.h"
 #include "db/evict.h"
+#include "server/aof.h"
 #include "server/cmd_handlers.h"
 #include "server/commands.h"
 #include "server/config.h"
@@ -284,10 +285,10 @@ static str_t *memory_frag_lines(str_t *s, const info_mem_t *m)
     return str_catfmt(s,
                       "mem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\n"
                       "mem_total_replication_buffers:0\r\nmem_clients_slaves:%zu\r\n"
-                      "mem_clients_normal:%zu\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\n"
+                      "mem_clients_normal:%zu\r\nmem_cluster_links:0\r\nmem_aof_buffer:%zu\r\n"
                       "mem_allocator:%s\r\nactive_defrag_running:0\r\n"
                       "lazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
-                      m->clients_replicas, m->clients_normal, alloc_name());
+                      m->clients_replicas, m->clients_normal, aof_buffer_size(), alloc_name());
 }
 
 static str_t *section_memory(str_t *s)
@@ -299,7 +300,6 @@ static str_t *section_memory(str_t *s)
     return memory_frag_lines(s, &m);
 }
 
-/* Persistence is not implemented yet: no save ever ran or runs. */
 static str_t *section_persistence(str_t *s)
 {
     s = str_catfmt(s,
@@ -308,14 +308,7 @@ static str_t *section_persistence(str_t *s)
                    "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n",
                    srv.loading ? 1 : 0);
     s = persist_info(s);
-    s = str_catfmt(s,
-                      "aof_enabled:%d\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
-                      "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
-                      "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
-                      "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\n"
-                      "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
-                      "module_fork_last_cow_size:0\r\n",
-                      cfg.appendonly ? 1 : 0);
+    s = aof_info(s);
     if (srv.loading) {
         int64_t elapsed = clock_wall_ms() / 1000 - srv.loading_start;
         double perc = persist_loading_percent();

@@ -3,7 +3,9 @@
  * families, PERSIST, KEYS, SCAN, RANDOMKEY, RENAME(NX), COPY, MOVE, SWAPDB,
  * DBSIZE, FLUSHDB, FLUSHALL and OBJECT. The handlers parse arguments, call
  * the keyspace (db/keyspace.h) and reply; every write adds the changes it
- * made to srv.dirty, counting as Redis 7.0 does.
+ * made to srv.dirty, counting as Redis 7.0 does, which decides whether it
+ * is propagated. The EXPIRE family propagates absolute times (PEXPIREAT);
+ * FLUSHDB and FLUSHALL propagate even when there was nothing to remove.
  */
 #include <config.h>
 
@@ -22,6 +24,7 @@
 #include "server/config.h"
 #include "server/dispatch.h"
 #include "server/notify.h"
+#include "server/propagate.h"
 #include "server/server.h"
 
 /* ============================== helpers ============================== */
@@ -245,8 +248,39 @@ static bool expire_allowed(int flags, int64_t current, int64_t when)
     return true;
 }
 
+/* Propagates an applied expire time as Redis 7.0 does: PEXPIREAT with the
+ * absolute time in ms in place of the command name and time argument, the
+ * NX/XX/GT/LT options kept; PEXPIREAT itself as it came. */
+static void expire_propagate(client_t *c, int64_t when)
+{
+    if (!propagate_wanted() || c->cmd->proc == cmd_pexpireat)
+        return;
+    propagate_prevent();
+    propagate_begin(c->db->id, PROPAGATE_ALL, c->argc);
+    propagate_arg_cstr("PEXPIREAT");
+    propagate_arg(c->argv[1].p, c->argv[1].n);
+    propagate_arg_ll(when);
+    for (int j = 3; j < c->argc; j++)
+        propagate_arg(c->argv[j].p, c->argv[j].n);
+}
+
+/* A key deleted by an expire time in the past propagates as DEL, or as
+ * UNLINK with lazyfree-lazy-expire. */
+static void expire_propagate_del(client_t *c, key_ref_t key)
+{
+    if (!propagate_wanted())
+        return;
+    propagate_prevent();
+    propagate_begin(c->db->id, PROPAGATE_ALL, 2);
+    propagate_arg_cstr(cfg.lazyfree_lazy_expire ? "UNLINK" : "DEL");
+    propagate_arg(key.p, key.n);
+}
+
 /* EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT. A time already in the past deletes
- * the key, except on a replica, which waits for its primary's DEL. */
+ * the key, except on a replica, which waits for its primary's DEL, and
+ * while a stream is replayed (the AOF at start-up), where the time was in
+ * the future when the command was written and later commands expect the
+ * key. */
 static void expire_generic(client_t *c, int64_t base, bool seconds)
 {
     int flags;
@@ -262,14 +296,17 @@ static void expire_generic(client_t *c, int64_t base, bool seconds)
         reply_int(&c->reply, 0);
         return;
     }
-    if (when <= db_env.now_ms && !db_env.replica_mode) {
+    if (when <= db_env.now_ms && !db_env.replica_mode &&
+        !db_env.no_expire) {
         bool deleted = db_delete(c->db, key);
         INSIST(deleted);
         notify(c->db, NOTIFY_GENERIC, "del", key);
+        expire_propagate_del(c, key);
     } else {
         db_set_expire(c->db, key, when);
         db_signal_modified(c->db, key);
         notify(c->db, NOTIFY_GENERIC, "expire", key);
+        expire_propagate(c, when);
     }
     srv.dirty++;
     reply_int(&c->reply, 1);
@@ -682,11 +719,20 @@ static int parse_flush_opts(client_t *c)
     return -1;
 }
 
+/* FLUSHDB and FLUSHALL reach the stream even when there was nothing to
+ * remove (srv.dirty did not change), as they do in Redis. */
+static void flush_propagate(client_t *c)
+{
+    if (propagate_wanted())
+        propagate_rewrite(c, c->argc, c->argv);
+}
+
 void cmd_flushdb(client_t *c)
 {
     if (parse_flush_opts(c) != 0)
         return;
     srv.dirty += (uint64_t)db_empty(c->db);
+    flush_propagate(c);
     reply_ok(&c->reply);
 }
 
@@ -700,6 +746,7 @@ void cmd_flushall(client_t *c)
     for (int i = 0; i < srv.ndbs; i++)
         removed += db_empty(&srv.dbs[i]);
     srv.dirty += (uint64_t)removed;
+    flush_propagate(c);
     reply_ok(&c->reply);
 }
 

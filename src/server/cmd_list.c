@@ -5,7 +5,10 @@
  * their arguments and look keys up in the order Redis 7.0 does (so the
  * same error wins), call db/t_list, notify with Redis's event names, count
  * dirty changes and reply. Blocking handlers are re-entrant: server/
- * blocking re-runs them when a key they wait on gets a list.
+ * blocking re-runs them when a key they wait on gets a list. The blocking
+ * and multi-key forms propagate the plain pop or move they did (BLPOP as
+ * LPOP, LMPOP as LPOP key count, BLMOVE as LMOVE ...), as Redis 7.0 does,
+ * whether they were served at once or after blocking.
  */
 #include <config.h>
 
@@ -19,6 +22,7 @@
 #include "server/cmd_handlers.h"
 #include "server/dispatch.h"
 #include "server/notify.h"
+#include "server/propagate.h"
 #include "server/server.h"
 
 /* ---- shared helpers --------------------------------------------------- */
@@ -133,9 +137,24 @@ static void elements_removed(client_t *c, const arg_t *key, obj_t *o, enum tlist
     srv.dirty += count;
 }
 
-/* Pops up to count elements from end, replying with them as an array. */
-static void pop_range(client_t *c, const arg_t *key, obj_t *o, enum tlist_end end,
-                      long long count)
+/* Propagates a pop from key's end in place of the running command:
+ * LPOP/RPOP key, with the number popped when count >= 0. */
+static void pop_propagate(client_t *c, const arg_t *key, enum tlist_end end, long long count)
+{
+    if (!propagate_wanted())
+        return;
+    propagate_prevent();
+    propagate_begin(c->db->id, PROPAGATE_ALL, count >= 0 ? 3 : 2);
+    propagate_arg_cstr(end == TLIST_HEAD ? "LPOP" : "RPOP");
+    propagate_arg(key->p, key->n);
+    if (count >= 0)
+        propagate_arg_ll(count);
+}
+
+/* Pops up to count elements from end, replying with them as an array.
+ * Returns how many were popped. */
+static long long pop_range(client_t *c, const arg_t *key, obj_t *o, enum tlist_end end,
+                           long long count)
 {
     long long llen = (long long)tlist_len(o);
     long long n = count > llen ? llen : count;
@@ -145,6 +164,7 @@ static void pop_range(client_t *c, const arg_t *key, obj_t *o, enum tlist_end en
         reply_range(c, o, -n, -1, true);
     tlist_delete_range(o, end == TLIST_HEAD ? 0 : -n, (size_t)n);
     elements_removed(c, key, o, end, n);
+    return n;
 }
 
 /* Pops one element from end and replies with it as a bulk string. */
@@ -230,7 +250,7 @@ static void pop_generic(client_t *c, enum tlist_end end)
     if (has_count && count == 0)
         reply_empty_array(&c->reply);
     else if (has_count)
-        pop_range(c, &c->argv[1], o, end, count);
+        (void)pop_range(c, &c->argv[1], o, end, count);
     else
         pop_one(c, &c->argv[1], o, end);
 }
@@ -520,6 +540,27 @@ static void move_push(client_t *c, const arg_t *dst_key, obj_t *dst, const str_t
     reply_bulk(&c->reply, v->buf, v->len);
 }
 
+/* BLMOVE propagates as LMOVE with its own LEFT/RIGHT arguments when served
+ * at once, and with "left"/"right" when served after blocking (as Redis
+ * 7.0 writes them); BRPOPLPUSH as RPOPLPUSH. LMOVE and RPOPLPUSH propagate
+ * themselves. */
+static void move_propagate(client_t *c, enum tlist_end from, enum tlist_end to)
+{
+    if (!propagate_wanted())
+        return;
+    if (c->cmd->proc == cmd_brpoplpush) {
+        arg_t argv[3] = {{"RPOPLPUSH", 9}, c->argv[1], c->argv[2]};
+        propagate_rewrite(c, 3, argv);
+    } else if (c->cmd->proc == cmd_blmove) {
+        arg_t argv[5] = {{"LMOVE", 5}, c->argv[1], c->argv[2], c->argv[3], c->argv[4]};
+        if (blocking_is_blocked(c)) {
+            argv[3] = from == TLIST_HEAD ? (arg_t){"left", 4} : (arg_t){"right", 5};
+            argv[4] = to == TLIST_HEAD ? (arg_t){"left", 4} : (arg_t){"right", 5};
+        }
+        propagate_rewrite(c, 5, argv);
+    }
+}
+
 /* LMOVE source destination from to: a null reply for a missing source,
  * checked before the destination's type. */
 static void move_generic(client_t *c, enum tlist_end from, enum tlist_end to)
@@ -545,6 +586,7 @@ static void move_generic(client_t *c, enum tlist_end from, enum tlist_end to)
     }
     db_signal_modified(c->db, arg_key(src_key));
     srv.dirty++;
+    move_propagate(c, from, to);
 }
 
 void cmd_lmove(client_t *c)
@@ -604,7 +646,8 @@ void cmd_brpoplpush(client_t *c)
  * with count > 0 up to count elements, replying [key, [elements]]; with
  * count 0 one element, replying [key, element]. Returns false when every
  * key was missing (nothing replied), true after a reply (WRONGTYPE for a
- * key of another type met before any list).
+ * key of another type met before any list). The pop is propagated as
+ * LPOP/RPOP key [number popped].
  */
 static bool pop_first_list(client_t *c, int first, int nkeys, enum tlist_end end,
                            long long count)
@@ -618,10 +661,12 @@ static bool pop_first_list(client_t *c, int first, int nkeys, enum tlist_end end
             continue;
         reply_array(&c->reply, 2);
         reply_bulk(&c->reply, key->p, key->n);
-        if (count > 0)
-            pop_range(c, key, o, end, count);
-        else
+        if (count > 0) {
+            pop_propagate(c, key, end, pop_range(c, key, o, end, count));
+        } else {
             pop_one(c, key, o, end);
+            pop_propagate(c, key, end, -1);
+        }
         return true;
     }
     return false;

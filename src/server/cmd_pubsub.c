@@ -2,13 +2,15 @@
  * Pub/sub commands: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PUBLISH, SPUBLISH and
  * the PUBSUB introspection subcommands. Subscriptions, delivery and the
  * subscriber flag live in pubsub.c; the dispatcher restricts RESP2
- * subscribers to the commands flagged CMD_SUBSCRIBER_OK.
+ * subscribers to the commands flagged CMD_SUBSCRIBER_OK. PUBLISH reaches
+ * replicas (their subscribers get the message too) but not the AOF.
  */
 #include <config.h>
 
 #include "server/client.h"
 #include "server/cmd_handlers.h"
 #include "server/dispatch.h"
+#include "server/propagate.h"
 #include "server/pubsub.h"
 
 static void subscribe_all(client_t *c, int kind)
@@ -68,6 +70,9 @@ void cmd_publish(client_t *c)
 {
     const arg_t *ch = &c->argv[1], *msg = &c->argv[2];
     reply_int(&c->reply, pubsub_publish(ch->p, ch->n, msg->p, msg->n));
+    /* Always, as Redis outside a cluster does; SPUBLISH never is. */
+    if (propagate_wanted())
+        propagate_argv(c->db->id, PROPAGATE_REPL, c->argc, c->argv);
 }
 
 void cmd_spublish(client_t *c)

@@ -12,6 +12,7 @@
 #include "core/check.h"
 #include "core/clock.h"
 #include "core/strconv.h"
+#include "server/aof.h"
 #include "server/client.h"
 #include "server/cmd_handlers.h"
 #include "server/commands.h"
@@ -476,7 +477,7 @@ void cmd_memory_stats(client_t *c)
     stat_int(r, "clients.slaves", (long long)m.clients_replicas);
     stat_int(r, "clients.normal", (long long)m.clients_normal);
     stat_int(r, "cluster.links", 0);
-    stat_int(r, "aof.buffer", 0);
+    stat_int(r, "aof.buffer", (long long)aof_buffer_size());
     stat_int(r, "lua.caches", 0);
     stat_int(r, "functions.caches", 0);
     int dbs = memory_stats_dbs(r);

@@ -3,7 +3,8 @@
  * SRANDMEMBER, SMOVE, the SINTER/SUNION/SDIFF families, SINTERCARD and
  * SSCAN. Handlers parse, look keys up, call db/t_set and reply; notification
  * names, dirty counts and reply types (RESP3 sets where Redis 7.0 sends
- * them) follow Redis 7.0.
+ * them) follow Redis 7.0. SPOP propagates what it removed: an SREM per
+ * member, or DEL when the whole set went.
  */
 #include <config.h>
 
@@ -20,6 +21,7 @@
 #include "server/dispatch.h"
 #include "server/scan_args.h"
 #include "server/notify.h"
+#include "server/propagate.h"
 #include "server/server.h"
 
 /* ---- shared helpers --------------------------------------------------- */
@@ -200,6 +202,27 @@ void cmd_scard(client_t *c)
 
 /* ---- SPOP and SRANDMEMBER --------------------------------------------- */
 
+/* Propagates the removal of one popped member: SREM key member. */
+static void spop_propagate_one(client_t *c, const char *p, size_t n)
+{
+    propagate_begin(c->db->id, PROPAGATE_ALL, 3);
+    propagate_arg_cstr("SREM");
+    propagate_arg(c->argv[1].p, c->argv[1].n);
+    propagate_arg(p, n);
+}
+
+/* The members left in set after the split are the ones popped: each is
+ * propagated as an SREM, in the order of the reply. */
+static void spop_propagate_rest(client_t *c, obj_t *set)
+{
+    tset_iter_t it;
+    tset_member_t m;
+    tset_iter_init(&it, set);
+    while (tset_iter_next(&it, &m))
+        spop_propagate_one(c, m.p, m.n);
+    tset_iter_destroy(&it);
+}
+
 /* SPOP key count: the whole set when count covers it (the key goes); one
  * by one when what stays is more than a fifth of what goes; else by moving
  * the random remainder to a new set that replaces the old one. */
@@ -219,6 +242,7 @@ static void spop_count(client_t *c)
     }
     key_ref_t key = arg_key(&c->argv[1]);
     size_t size = tset_size(set);
+    bool prop = propagate_wanted();
     notify(c, NOTIFY_SET, "spop", &c->argv[1]);
     if ((unsigned long long)count >= size) {
         srv.dirty += (long long)size;
@@ -227,13 +251,22 @@ static void spop_count(client_t *c)
         obj_decref(all);
         db_delete(c->db, key);
         notify(c, NOTIFY_GENERIC, "del", &c->argv[1]);
+        if (prop) {
+            /* Redis 7.0 writes DEL here whatever lazyfree-lazy-server-del says. */
+            arg_t argv[2] = {{"DEL", 3}, c->argv[1]};
+            propagate_rewrite(c, 2, argv);
+        }
         return;
     }
     srv.dirty += count;
+    if (prop)
+        propagate_prevent();
     size_t remaining = size - (size_t)count;
     if (remaining * 5 <= (size_t)count) {
         obj_t *rest = tset_split_random(set, remaining);
         reply_members(c, set);
+        if (prop)
+            spop_propagate_rest(c, set);
         db_overwrite(c->db, key, rest);
         return;
     }
@@ -241,6 +274,8 @@ static void spop_count(client_t *c)
     for (long long i = 0; i < count; i++) {
         str_t *s = tset_pop_random(set);
         reply_bulk(&c->reply, s->buf, s->len);
+        if (prop)
+            spop_propagate_one(c, s->buf, s->len);
         str_free(s);
     }
     db_signal_modified(c->db, key);
@@ -266,6 +301,10 @@ void cmd_spop(client_t *c)
     str_t *s = tset_pop_random(set);
     notify(c, NOTIFY_SET, "spop", &c->argv[1]);
     reply_bulk(&c->reply, s->buf, s->len);
+    if (propagate_wanted()) {
+        propagate_prevent();
+        spop_propagate_one(c, s->buf, s->len);
+    }
     str_free(s);
     if (tset_size(set) == 0) {
         db_delete(c->db, arg_key(&c->argv[1]));

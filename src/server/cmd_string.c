@@ -3,6 +3,9 @@
  * GETDEL, GETEX), MGET, MSET, MSETNX, APPEND, STRLEN, the INCR family,
  * INCRBYFLOAT, GETRANGE/SUBSTR, SETRANGE and LCS. Handlers parse, call the
  * keyspace and db/t_string, and reply; GET and SET keep a lean path.
+ * Commands whose arguments would not replay the same write (relative
+ * expire times, GET options, increments of floats) propagate the form
+ * Redis 7.0 propagates instead.
  */
 #include <config.h>
 
@@ -20,6 +23,7 @@
 #include "server/config.h"
 #include "server/dispatch.h"
 #include "server/notify.h"
+#include "server/propagate.h"
 #include "server/server.h"
 
 /* ---- shared helpers --------------------------------------------------- */
@@ -98,6 +102,7 @@ enum set_flag {
     SET_PX = 1u << 6,
     SET_EXAT = 1u << 7,
     SET_PXAT = 1u << 8,
+    SET_GETSET = 1u << 9, /* Not an option: GETSET, propagated as SET. */
 };
 #define SET_EXPIRE_ANY (SET_EX | SET_PX | SET_EXAT | SET_PXAT)
 
@@ -181,6 +186,51 @@ invalid:
     return false;
 }
 
+/* Propagates "DEL key", or UNLINK when lazy is set, in place of the
+ * running command (a write that deleted the key). */
+static void del_propagate(client_t *c, key_ref_t key, bool lazy)
+{
+    if (!propagate_wanted())
+        return;
+    propagate_prevent();
+    propagate_begin(c->db->id, PROPAGATE_ALL, 2);
+    propagate_arg_cstr(lazy ? "UNLINK" : "DEL");
+    propagate_arg(key.p, key.n);
+}
+
+/* Propagates a SET that wrote: with an expire as SET key value PXAT ms
+ * (the NX/XX/GET/KEEPTTL options were settled here), GETSET as SET, and
+ * otherwise the command without its GET options, which only shape the
+ * reply. */
+static void set_propagate(client_t *c, key_ref_t key, const arg_t *val, unsigned flags,
+                          int64_t when)
+{
+    if (!propagate_wanted())
+        return;
+    if (when >= 0) {
+        propagate_prevent();
+        propagate_begin(c->db->id, PROPAGATE_ALL, 5);
+        propagate_arg_cstr("SET");
+        propagate_arg(key.p, key.n);
+        propagate_arg(val->p, val->n);
+        propagate_arg_cstr("PXAT");
+        propagate_arg_ll(when);
+    } else if (flags & SET_GETSET) {
+        arg_t argv[3] = {{"SET", 3}, c->argv[1], c->argv[2]};
+        propagate_rewrite(c, 3, argv);
+    } else if (flags & SET_GET) {
+        int argc = 0;
+        for (int j = 0; j < c->argc; j++)
+            if (j < 3 || !arg_is(&c->argv[j], "get"))
+                argc++;
+        propagate_prevent();
+        propagate_begin(c->db->id, PROPAGATE_ALL, argc);
+        for (int j = 0; j < c->argc; j++)
+            if (j < 3 || !arg_is(&c->argv[j], "get"))
+                propagate_arg(c->argv[j].p, c->argv[j].n);
+    }
+}
+
 /* Stores val under key after the GET/NX/XX checks; when >= 0 is the new
  * absolute expire time. */
 static void set_generic(client_t *c, key_ref_t key, const arg_t *val, unsigned flags,
@@ -218,6 +268,7 @@ static void set_generic(client_t *c, key_ref_t key, const arg_t *val, unsigned f
     notify(c, NOTIFY_STRING, "set", key);
     if (when >= 0)
         notify(c, NOTIFY_GENERIC, "expire", key);
+    set_propagate(c, key, val, flags, when);
     if (!(flags & SET_GET))
         reply_ok(&c->reply);
 }
@@ -275,7 +326,7 @@ void cmd_psetex(client_t *c)
 
 void cmd_getset(client_t *c)
 {
-    set_generic(c, arg_key(&c->argv[1]), &c->argv[2], SET_GET, -1);
+    set_generic(c, arg_key(&c->argv[1]), &c->argv[2], SET_GET | SET_GETSET, -1);
 }
 
 void cmd_getdel(client_t *c)
@@ -292,25 +343,45 @@ void cmd_getdel(client_t *c)
     db_delete(c->db, key);
     srv.dirty++;
     notify(c, NOTIFY_GENERIC, "del", key);
+    del_propagate(c, key, cfg.lazyfree_lazy_user_del);
+}
+
+/* Propagates GETEX's change as name key [ms]: PEXPIREAT with the
+ * absolute time, or PERSIST. */
+static void getex_propagate(client_t *c, key_ref_t key, const char *name, int64_t when)
+{
+    if (!propagate_wanted())
+        return;
+    propagate_prevent();
+    propagate_begin(c->db->id, PROPAGATE_ALL, when >= 0 ? 3 : 2);
+    propagate_arg_cstr(name);
+    propagate_arg(key.p, key.n);
+    if (when >= 0)
+        propagate_arg_ll(when);
 }
 
 /* Applies GETEX's expire change to an existing key. A time already past
- * deletes the key, except on a replica, which waits for the primary's DEL. */
+ * deletes the key, except on a replica, which waits for the primary's DEL,
+ * and while a stream is replayed (as EXPIRE). */
 static void getex_apply(client_t *c, key_ref_t key, const set_opts_t *o, int64_t when)
 {
-    if (when >= 0 && when <= db_env.now_ms && !db_env.replica_mode) {
+    if (when >= 0 && when <= db_env.now_ms && !db_env.replica_mode &&
+        !db_env.no_expire) {
         db_delete(c->db, key);
         srv.dirty++;
         notify(c, NOTIFY_GENERIC, "del", key);
+        del_propagate(c, key, cfg.lazyfree_lazy_expire);
     } else if (when >= 0) {
         db_set_expire(c->db, key, when);
         db_signal_modified(c->db, key);
         srv.dirty++;
         notify(c, NOTIFY_GENERIC, "expire", key);
+        getex_propagate(c, key, "PEXPIREAT", when);
     } else if ((o->flags & SET_PERSIST) && db_remove_expire(c->db, key)) {
         db_signal_modified(c->db, key);
         srv.dirty++;
         notify(c, NOTIFY_GENERIC, "persist", key);
+        getex_propagate(c, key, "PERSIST", -1);
     }
 }
 
@@ -599,6 +670,12 @@ void cmd_incrbyfloat(client_t *c)
     srv.dirty++;
     notify(c, NOTIFY_STRING, "incrbyfloat", key);
     reply_bulk(&c->reply, buf, n);
+    /* The sum of floats may differ elsewhere: the result is propagated,
+     * keeping the TTL as INCRBYFLOAT does. */
+    if (propagate_wanted()) {
+        arg_t argv[4] = {{"SET", 3}, c->argv[1], {buf, n}, {"KEEPTTL", 7}};
+        propagate_rewrite(c, 4, argv);
+    }
 }
 
 /* ---- LCS -------------------------------------------------------------- */

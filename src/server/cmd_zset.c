@@ -6,6 +6,8 @@
  * ZSCAN. Handlers parse in Redis 7.0's order (so the same error wins),
  * look keys up, call db/t_zset and reply; notification names, dirty counts
  * and reply shapes (RESP3 doubles, [member, score] pairs) follow Redis 7.0.
+ * The blocking and multi-key pops propagate as the ZPOPMIN/ZPOPMAX they
+ * did, as Redis 7.0 does.
  */
 #include <config.h>
 
@@ -22,6 +24,7 @@
 #include "server/cmd_handlers.h"
 #include "server/dispatch.h"
 #include "server/notify.h"
+#include "server/propagate.h"
 #include "server/scan_args.h"
 #include "server/server.h"
 
@@ -641,6 +644,22 @@ static void pop_emit(void *arg, const tzset_elem_t *e)
     reply_double(&out->c->reply, e->score);
 }
 
+/* Propagates a pop of n elements from key in place of the running
+ * command: BZPOPMIN/BZPOPMAX (a flat reply with the key) as ZPOPMIN/ZPOPMAX
+ * key, [B]ZMPOP (nested with the key) as ZPOPMIN/ZPOPMAX key n. ZPOPMIN and
+ * ZPOPMAX propagate themselves. */
+static void pop_propagate(client_t *c, const arg_t *key, const pop_req_t *p, size_t n)
+{
+    if (!p->emitkey || !propagate_wanted())
+        return;
+    propagate_prevent();
+    propagate_begin(c->db->id, PROPAGATE_ALL, p->nested ? 3 : 2);
+    propagate_arg_cstr(p->max ? "ZPOPMAX" : "ZPOPMIN");
+    propagate_arg(key->p, key->n);
+    if (p->nested)
+        propagate_arg_ll((long long)n);
+}
+
 /* Pops from the non-empty sorted set o under key and replies. */
 static void pop_from(client_t *c, const arg_t *key, obj_t *o, const pop_req_t *p)
 {
@@ -666,6 +685,7 @@ static void pop_from(client_t *c, const arg_t *key, obj_t *o, const pop_req_t *p
     notify(c, NOTIFY_ZSET, p->max ? "zpopmax" : "zpopmin", key);
     db_signal_modified(c->db, arg_key(key));
     delete_if_empty(c, key, o);
+    pop_propagate(c, key, p, n);
 }
 
 /* Pops from the first existing key of nkeys at argv[first]. Returns false

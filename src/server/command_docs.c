@@ -1390,6 +1390,8 @@ static const command_doc_t docs[] = {
      NULL, 0, args_1, 2, NULL, 0, NULL, 0},
     {"auth", "Authenticate to the server", "1.0.0", "connection", "O(N) where N is the number of passwords defined for the user", 0, NULL, NULL,
      history_3, 1, args_2, 2, NULL, 0, NULL, 0},
+    {"bgrewriteaof", "Asynchronously rewrite the append-only file", "1.0.0", "server", "O(1)", 0, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"bgsave", "Asynchronously save the dataset to disk", "1.0.0", "server", "O(1)", 0, NULL, NULL,
      history_5, 1, args_4, 1, NULL, 0, NULL, 0},
     {"bitcount", "Count set bits in a string", "2.6.0", "bitmap", "O(N)", 0, NULL, NULL,

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/strconv.h"
 #include "db/evict.h"
+#include "server/aof.h"
 #include "server/notify.h"
 #include "server/server.h"
 
@@ -485,17 +486,25 @@ static int apply_lfu(str_t **err)
     return 0;
 }
 
-/* The append-only file is not implemented yet: accepting `appendonly yes`
- * would promise a durability nothing delivers, so it is refused (in the
- * file, with its line, and by CONFIG SET). RDB snapshots (`save`) work. */
+/* CONFIG SET appendonly: turning the AOF on starts the rewrite that
+ * writes its base; turning it off closes it. */
 static int apply_appendonly(str_t **err)
 {
-    if (!cfg.appendonly)
-        return 0;
-    cfg.appendonly = false;
-    *err = str_new_cstr("appendonly yes is not supported yet: this redis-ha has no "
-                        "append-only file; persist with RDB snapshots (save) instead");
-    return -1;
+    return aof_set_enabled(cfg.appendonly, err);
+}
+
+/* appendfilename and appenddirname name files inside `dir`, never paths. */
+static int check_aof_names(str_t **err)
+{
+    if (strchr(cfg.appenddirname, '/') != NULL) {
+        *err = str_new_cstr("appenddirname can't be a path, just a dirname");
+        return -1;
+    }
+    if (strchr(cfg.appendfilename, '/') != NULL) {
+        *err = str_new_cstr("appendfilename can't be a path, just a filename");
+        return -1;
+    }
+    return 0;
 }
 
 static int apply_bind(str_t **err)
@@ -512,6 +521,7 @@ static int apply_bind(str_t **err)
     {n, a, OPT_INT, fl, f, lo, hi, d, NULL, NULL, NULL, ap}
 #define MEM_OPT(n, f, lo, hi, d, ap) {n, NULL, OPT_MEMORY, 0, f, lo, hi, d, NULL, NULL, NULL, ap}
 #define STR_OPT(n, f, d, fl) {n, NULL, OPT_STRING, fl, f, 0, 0, d, NULL, NULL, NULL, NULL}
+#define STR_OPT_A(n, f, d, fl, ap) {n, NULL, OPT_STRING, fl, f, 0, 0, d, NULL, NULL, NULL, ap}
 #define ENUM_OPT(n, f, e, d, fl, ap) {n, NULL, OPT_ENUM, fl, f, 0, 0, d, e, NULL, NULL, ap}
 #define SPECIAL_OPT(n, a, f, d, fl, p, fm, ap) {n, a, OPT_SPECIAL, fl, f, 0, 0, d, NULL, p, fm, ap}
 
@@ -595,8 +605,8 @@ static const opt_t options[] = {
     MEM_OPT("maxmemory-clients", LL(0), LLONG_MIN, LLMAX, "0", NULL),
     INT_OPT_X("lfu-log-factor", NULL, &cfg.lfu_log_factor, 0, IMAX, "10", 0, apply_lfu),
     INT_OPT_X("lfu-decay-time", NULL, &cfg.lfu_decay_time, 0, IMAX, "1", 0, apply_lfu),
-    BOOL_OPT("lazyfree-lazy-eviction", BOOLF(false), "no"),
-    BOOL_OPT("lazyfree-lazy-expire", BOOLF(false), "no"),
+    BOOL_OPT("lazyfree-lazy-eviction", &cfg.lazyfree_lazy_eviction, "no"),
+    BOOL_OPT("lazyfree-lazy-expire", &cfg.lazyfree_lazy_expire, "no"),
     BOOL_OPT("lazyfree-lazy-server-del", BOOLF(false), "no"),
     BOOL_OPT("lazyfree-lazy-user-del", &cfg.lazyfree_lazy_user_del, "no"),
     BOOL_OPT("lazyfree-lazy-user-flush", &cfg.lazyfree_lazy_user_flush, "no"),
@@ -629,25 +639,25 @@ static const opt_t options[] = {
     BOOL_OPT("stop-writes-on-bgsave-error", &cfg.stop_writes_on_bgsave_error, "yes"),
     BOOL_OPT("rdbcompression", &cfg.rdbcompression, "yes"),
     BOOL_OPT("rdbchecksum", &cfg.rdbchecksum, "yes"),
-    BOOL_OPT("rdb-del-sync-files", BOOLF(false), "no"),
+    BOOL_OPT("rdb-del-sync-files", &cfg.rdb_del_sync_files, "no"),
     {"rdb-key-save-delay", NULL, OPT_INT, O_HIDDEN, &cfg.rdb_key_save_delay, -IMAX, IMAX, "0",
      NULL, NULL, NULL, NULL},
     {"key-load-delay", NULL, OPT_INT, O_HIDDEN, &cfg.key_load_delay, -IMAX, IMAX, "0", NULL,
      NULL, NULL, NULL},
     BOOL_OPT("rdb-save-incremental-fsync", BOOLF(true), "yes"),
     ENUM_OPT("sanitize-dump-payload", INTF, sanitize_enum, "no", 0, NULL),
-    BOOL_OPT_A("appendonly", NULL, &cfg.appendonly, "no", O_CHECK_LOAD, apply_appendonly),
-    STR_OPT("appendfilename", &cfg.appendfilename, "appendonly.aof", O_IMMUTABLE),
-    STR_OPT("appenddirname", &cfg.appenddirname, "appendonlydir", O_IMMUTABLE),
-    ENUM_OPT("appendfsync", INTF, appendfsync_enum, "everysec", 0, NULL),
-    BOOL_OPT("no-appendfsync-on-rewrite", BOOLF(false), "no"),
-    INT_OPT("auto-aof-rewrite-percentage", LL(100), 0, IMAX, "100"),
-    MEM_OPT("auto-aof-rewrite-min-size", LL(67108864), 0, LLMAX, "64mb", NULL),
-    BOOL_OPT("aof-load-truncated", BOOLF(true), "yes"),
-    BOOL_OPT("aof-use-rdb-preamble", BOOLF(true), "yes"),
-    BOOL_OPT("aof-rewrite-incremental-fsync", BOOLF(true), "yes"),
-    BOOL_OPT("aof-timestamp-enabled", BOOLF(false), "no"),
-    BOOL_OPT("aof-disable-auto-gc", BOOLF(false), "no"),
+    BOOL_OPT_A("appendonly", NULL, &cfg.appendonly, "no", 0, apply_appendonly),
+    STR_OPT_A("appendfilename", &cfg.appendfilename, "appendonly.aof", O_IMMUTABLE | O_CHECK_LOAD, check_aof_names),
+    STR_OPT_A("appenddirname", &cfg.appenddirname, "appendonlydir", O_IMMUTABLE | O_CHECK_LOAD, check_aof_names),
+    ENUM_OPT("appendfsync", &cfg.appendfsync, appendfsync_enum, "everysec", 0, NULL),
+    BOOL_OPT("no-appendfsync-on-rewrite", &cfg.no_appendfsync_on_rewrite, "no"),
+    INT_OPT("auto-aof-rewrite-percentage", &cfg.auto_aof_rewrite_percentage, 0, IMAX, "100"),
+    MEM_OPT("auto-aof-rewrite-min-size", &cfg.auto_aof_rewrite_min_size, 0, LLMAX, "64mb", NULL),
+    BOOL_OPT("aof-load-truncated", &cfg.aof_load_truncated, "yes"),
+    BOOL_OPT("aof-use-rdb-preamble", &cfg.aof_use_rdb_preamble, "yes"),
+    BOOL_OPT("aof-rewrite-incremental-fsync", &cfg.aof_rewrite_incremental_fsync, "yes"),
+    BOOL_OPT("aof-timestamp-enabled", &cfg.aof_timestamp_enabled, "no"),
+    BOOL_OPT("aof-disable-auto-gc", &cfg.aof_disable_auto_gc, "no"),
 
     /* Replication. */
     SPECIAL_OPT("replicaof", "slaveof", NULL, "", O_IMMUTABLE, parse_replicaof,

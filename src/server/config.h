@@ -97,6 +97,8 @@ typedef struct server_config {
     long long maxmemory_eviction_tenacity;
     long long lfu_log_factor;
     long long lfu_decay_time;
+    bool lazyfree_lazy_eviction; /* Evicted keys propagate as UNLINK. */
+    bool lazyfree_lazy_expire;   /* Expired keys propagate as UNLINK. */
     bool lazyfree_lazy_user_del;
     bool lazyfree_lazy_user_flush;
 
@@ -119,6 +121,16 @@ typedef struct server_config {
     bool appendonly;
     char *appendfilename;
     char *appenddirname;
+    int appendfsync; /* AOF_FSYNC_* (server/aof.h). */
+    bool no_appendfsync_on_rewrite;
+    long long auto_aof_rewrite_percentage;
+    long long auto_aof_rewrite_min_size;
+    bool aof_load_truncated;
+    bool aof_use_rdb_preamble;
+    bool aof_rewrite_incremental_fsync;
+    bool aof_timestamp_enabled;
+    bool aof_disable_auto_gc;
+    bool rdb_del_sync_files;
     char *notify_keyspace_events;
 
     /* Replication settings accepted for the common file. */

@@ -8,10 +8,12 @@
 #include "core/alloc.h"
 #include "core/check.h"
 #include "core/clock.h"
+#include "server/aof.h"
 #include "server/blocking.h"
 #include "server/config.h"
 #include "server/multi.h"
 #include "server/persist.h"
+#include "server/propagate.h"
 #include "server/server.h"
 
 void reply_wrong_arity(client_t *c)
@@ -201,12 +203,15 @@ int dispatch_command(client_t *c)
     /* Gate 5: memory. */
     if (cfg.maxmemory > 0 && !memory_gate(c, cmd))
         return DISPATCH_DONE;
-    /* Gate 5b: the last background save failed (stop-writes-on-bgsave-error):
-     * writes, and PING as Redis does, are refused. */
-    if (persist_writes_refused() && ((cmd->flags & CMD_WRITE) || (multi_is_exec(cmd) && (multi_queued_flags(c) & CMD_WRITE)) ||
-                                     strcmp(cmd->fullname, "ping") == 0)) {
+    /* Gate 5b: the last background save failed (stop-writes-on-bgsave-error)
+     * or the AOF cannot be written: writes, and PING as Redis does, are
+     * refused. */
+    const char *disk_error = persist_writes_refused() ? persist_misconf_error : aof_write_error();
+    if (disk_error != NULL &&
+        ((cmd->flags & CMD_WRITE) || (multi_is_exec(cmd) && (multi_queued_flags(c) & CMD_WRITE)) ||
+         strcmp(cmd->fullname, "ping") == 0)) {
         rejected(c, cmd);
-        reply_error(&c->reply, persist_misconf_error);
+        reply_error(&c->reply, disk_error);
         return DISPATCH_DONE;
     }
     /* Gate 6: RESP2 subscriber context (pub/sub). */
@@ -248,16 +253,21 @@ void dispatch_call(client_t *c)
     uint64_t dirty_before = srv.dirty;
     int dbid = c->db->id;
     /* A transaction sees one clock: keys cannot expire halfway through. */
-    if (call_depth++ == 0)
+    if (call_depth++ == 0) {
         server_update_clocks();
+        propagate_unit_begin();
+    }
     client_t *outer = srv.current_client;
     srv.current_client = c;
+    propagate_call_t pc;
+    propagate_call_begin(&pc);
     int64_t start = clock_mono_us();
     cmd->proc(c);
     int64_t dur = clock_mono_us() - start;
+    propagate_call_end(&pc, c, srv.dirty - dirty_before);
     srv.current_client = outer;
-    call_depth--;
-    UNUSED(dirty_before);
+    if (--call_depth == 0)
+        propagate_unit_end();
     uint64_t errors = srv.stat_total_error_replies - errors_before;
     if (errors > nested_errors - nested_before)
         cmd->failed_calls++;
@@ -277,15 +287,41 @@ void dispatch_rerun(client_t *c)
 {
     cmd_t *cmd = c->cmd;
     REQUIRE(cmd != NULL && cmd->proc != NULL);
-    if (call_depth++ == 0)
+    uint64_t dirty_before = srv.dirty;
+    if (call_depth++ == 0) {
         server_update_clocks();
+        propagate_unit_begin();
+    }
     client_t *outer = srv.current_client;
     srv.current_client = c;
+    propagate_call_t pc;
+    propagate_call_begin(&pc);
     /* Only the time is added: the call was counted when it blocked, as
      * Redis counts it. */
     int64_t start = clock_mono_us();
     cmd->proc(c);
     cmd->usec += (uint64_t)(clock_mono_us() - start);
+    propagate_call_end(&pc, c, srv.dirty - dirty_before);
     srv.current_client = outer;
-    call_depth--;
+    if (--call_depth == 0)
+        propagate_unit_end();
+}
+
+int dispatch_replay(client_t *c)
+{
+    REQUIRE(c->flags & CLIENT_FAKE);
+    cmd_t *cmd = lookup(c);
+    int rc = 0;
+    if (cmd == NULL || !arity_ok(cmd, c->argc)) {
+        rc = -1;
+    } else {
+        c->cmd = cmd;
+        if ((c->flags & CLIENT_MULTI) && !(cmd->flags & CMD_TX_CONTROL))
+            multi_queue(c);
+        else
+            dispatch_call(c);
+    }
+    /* Nobody reads the replies. */
+    buf_chain_consume(&c->fake_out, c->fake_out.bytes);
+    return rc;
 }

@@ -25,6 +25,12 @@ void dispatch_call(client_t *c);
  * no gates, and only its time is added to the statistics. */
 void dispatch_rerun(client_t *c);
 
+/* Runs a command replayed from a stream (the AOF at start-up) for the
+ * connection-less client c: only existence and arity are checked, MULTI
+ * queues until EXEC, replies are dropped. Returns 0, or -1 when the command
+ * does not exist or has the wrong number of arguments. */
+int dispatch_replay(client_t *c);
+
 /* Standard error replies. */
 void reply_wrong_arity(client_t *c);
 void reply_syntax_error(client_t *c);

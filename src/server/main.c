@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "server/aof.h"
 #include "server/config.h"
 #include "server/persist.h"
 #include "server/server.h"
@@ -139,7 +140,7 @@ int main(int argc, char **argv)
         return 1;
     log_msg(LOG_LEVEL_NOTICE, "Running mode=standalone, port=%lld.", cfg.port);
     log_msg(LOG_LEVEL_NOTICE, "Server initialized");
-    if (persist_load() != 0)
+    if (aof_load_at_startup() != 0)
         return 1;
     if (srv.shutdown_after_loading) {
         log_msg(LOG_LEVEL_WARNING, "Redis is now ready to exit, bye bye...");

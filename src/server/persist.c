@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "db/rdb.h"
+#include "server/aof.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "server/supervise.h"
@@ -81,11 +82,9 @@ static int sink_write(void *ctx, const void *p, size_t n)
     return 0;
 }
 
-/* fsync of the directory holding a renamed file, so the rename survives a
- * crash. */
-static int fsync_dir(void)
+int persist_fsync_dir(const char *dir)
 {
-    int fd = open(".", O_RDONLY | O_DIRECTORY);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
     int rc = fsync(fd) == 0 ? 0 : -errno;
@@ -107,18 +106,16 @@ static int clock_kind(void)
     }
 }
 
-/* Writes the whole dataset to tmp, then renames it to cfg.dbfilename.
- * Returns 0 or a negative errno (the temporary file is removed). */
-static int write_snapshot(const char *tmp)
+int persist_write_rdb(const char *path)
 {
     file_sink_t *s = alloc_malloc(sizeof(*s));
     s->used = 0;
-    s->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (s->fd < 0) {
         int rc = -errno;
         log_msg(LOG_LEVEL_WARNING,
                 "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s",
-                tmp, cfg.dir != NULL ? cfg.dir : ".", strerror(-rc));
+                path, cfg.dir != NULL ? cfg.dir : ".", strerror(-rc));
         alloc_free(s);
         return rc;
     }
@@ -140,10 +137,20 @@ static int write_snapshot(const char *tmp)
     if (close(s->fd) != 0 && rc == 0)
         rc = -errno;
     alloc_free(s);
+    if (rc != 0)
+        unlink(path);
+    return rc;
+}
+
+/* Writes the whole dataset to tmp, then renames it to cfg.dbfilename.
+ * Returns 0 or a negative errno (the temporary file is removed). */
+static int write_snapshot(const char *tmp)
+{
+    int rc = persist_write_rdb(tmp);
     if (rc == 0 && rename(tmp, cfg.dbfilename) != 0)
         rc = -errno;
     if (rc == 0)
-        rc = fsync_dir();
+        rc = persist_fsync_dir(".");
     if (rc != 0) {
         log_msg(LOG_LEVEL_WARNING, "Write error saving DB on disk: %s", strerror(-rc));
         unlink(tmp);
@@ -175,8 +182,7 @@ int persist_save(void)
 
 /* ---- the background child ------------------------------------------------------ */
 
-/* Private dirty bytes of this process: what copy-on-write has cost. */
-static uint64_t private_dirty(void)
+uint64_t persist_private_dirty(void)
 {
     FILE *f = fopen("/proc/self/smaps_rollup", "r");
     if (f == NULL)
@@ -194,6 +200,7 @@ static uint64_t private_dirty(void)
 
 static void child_main(void)
 {
+    log_set_role('C');
     /* Default dispositions: the parent's handlers belong to its loop. */
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
@@ -204,7 +211,7 @@ static void child_main(void)
     temp_name(tmp, sizeof(tmp), (long)getpid());
     int rc = write_snapshot(tmp);
     if (rc == 0) {
-        uint64_t cow = private_dirty();
+        uint64_t cow = persist_private_dirty();
         if (cow > 0)
             log_msg(LOG_LEVEL_NOTICE, "Fork CoW for RDB: current %llu MB, peak %llu MB, "
                                       "average %llu MB",
@@ -289,6 +296,14 @@ static void child_done(int status)
     persist.child_pid = -1;
 }
 
+/* BGSAVE SCHEDULE while an AOF rewrite runs: started by the cron. */
+static bool bgsave_scheduled;
+
+void persist_schedule_bgsave(void)
+{
+    bgsave_scheduled = true;
+}
+
 static bool save_point_due(int64_t now_s)
 {
     for (int i = 0; i < cfg.save_count; i++) {
@@ -312,7 +327,10 @@ void persist_cron(void)
             child_done(status);
         return;
     }
-    if (save_point_due(clock_wall_ms() / 1000)) {
+    if (aof_child_running())
+        return;
+    if (bgsave_scheduled || save_point_due(clock_wall_ms() / 1000)) {
+        bgsave_scheduled = false;
         str_t *err = NULL;
         if (persist_bgsave(&err) != 0)
             str_free(err);
@@ -354,28 +372,48 @@ int persist_shutdown(bool save, bool nosave)
 #define LOADING_EVENTS_MS 50
 #define LOADING_EVENTS_BYTES (2u << 20)
 
+static struct {
+    int64_t ms;      /* When clients were last served. */
+    uint64_t bytes;  /* srv.loading_loaded_bytes then. */
+} loading_tick;
+
+void persist_loading_begin(uint64_t total_bytes)
+{
+    srv.loading_total_bytes = total_bytes;
+    srv.loading_loaded_bytes = 0;
+    srv.loading_start = clock_wall_ms() / 1000;
+    srv.loading = true;
+    loading_tick.ms = clock_mono_ms();
+    loading_tick.bytes = 0;
+}
+
+void persist_loading_end(void)
+{
+    srv.loading = false;
+}
+
+bool persist_loading_events(void)
+{
+    if (!srv.loading)
+        return true;
+    if (srv.shutdown_after_loading)
+        return false;
+    int64_t now = clock_mono_ms();
+    if (now - loading_tick.ms < LOADING_EVENTS_MS &&
+        srv.loading_loaded_bytes - loading_tick.bytes < LOADING_EVENTS_BYTES)
+        return true;
+    loading_tick.ms = now;
+    loading_tick.bytes = srv.loading_loaded_bytes;
+    supervise_loading(persist_loading_percent());
+    loop_run_once(&srv.loop);
+    return !srv.shutdown_after_loading;
+}
+
 typedef struct file_source {
     int fd;
     rdb_reader_t *r;
-    uint64_t keys_seen;     /* Keys already charged key-load-delay. */
-    uint64_t events_bytes;  /* Bytes read at the last event pass. */
-    int64_t events_ms;
-    bool events; /* Start-up: serve clients while reading. */
+    uint64_t keys_seen; /* Keys already charged key-load-delay. */
 } file_source_t;
-
-/* Serves clients (-LOADING for most commands; INFO and CONFIG answer) and
- * tells systemd how far the load is. */
-static void loading_events(file_source_t *s)
-{
-    int64_t now = clock_mono_ms();
-    if (now - s->events_ms < LOADING_EVENTS_MS &&
-        srv.loading_loaded_bytes - s->events_bytes < LOADING_EVENTS_BYTES)
-        return;
-    s->events_ms = now;
-    s->events_bytes = srv.loading_loaded_bytes;
-    supervise_loading(persist_loading_percent());
-    loop_run_once(&srv.loop);
-}
 
 static long source_read(void *ctx, void *buf, size_t cap)
 {
@@ -390,11 +428,8 @@ static long source_read(void *ctx, void *buf, size_t cap)
         if (cap > 16)
             cap = 16;
     }
-    if (s->events) {
-        if (srv.shutdown_after_loading)
-            return -ECANCELED;
-        loading_events(s);
-    }
+    if (!persist_loading_events())
+        return -ECANCELED;
     for (;;) {
         ssize_t n = read(s->fd, buf, cap);
         if (n >= 0) {
@@ -406,16 +441,15 @@ static long source_read(void *ctx, void *buf, size_t cap)
     }
 }
 
-/* Loads cfg.dbfilename into the databases; events: serve clients while
- * loading (start-up). Returns 0, 1 when there is no file, or -1 (logged). */
-static int load_file(bool events, unsigned flags)
+int persist_load_rdb(const char *path, unsigned flags, rdb_load_stats_t *st)
 {
     file_source_t src;
-    src.fd = open(cfg.dbfilename, O_RDONLY | O_CLOEXEC);
+    src.fd = open(path, O_RDONLY | O_CLOEXEC);
     if (src.fd < 0) {
         if (errno == ENOENT)
             return 1;
-        log_msg(LOG_LEVEL_WARNING, "Fatal error loading the DB: %s. Exiting.", strerror(errno));
+        log_msg(LOG_LEVEL_WARNING, "Fatal error loading the DB (%s): %s. Exiting.", path,
+                strerror(errno));
         return -1;
     }
     int64_t start = clock_mono_us();
@@ -424,17 +458,7 @@ static int load_file(bool events, unsigned flags)
     r.verify_checksum = cfg.rdbchecksum;
     src.r = &r;
     src.keys_seen = 0;
-    src.events_bytes = 0;
-    src.events_ms = clock_mono_ms();
-    src.events = events;
-    struct stat sb;
-    srv.loading_total_bytes = fstat(src.fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
-    srv.loading_loaded_bytes = 0;
-    srv.loading_start = clock_wall_ms() / 1000;
-    srv.loading = events;
-    rdb_load_stats_t st = {0};
-    int rc = rdb_load_into(&r, srv.dbs, srv.ndbs, flags, &st);
-    srv.loading = false;
+    int rc = rdb_load_into(&r, srv.dbs, srv.ndbs, flags, st);
     close(src.fd);
     if (rc != 0 && srv.shutdown_after_loading) {
         log_msg(LOG_LEVEL_WARNING, "Loading stopped by a shutdown request");
@@ -442,21 +466,32 @@ static int load_file(bool events, unsigned flags)
         return 0;
     }
     if (rc != 0) {
-        log_msg(LOG_LEVEL_WARNING,
-                "Short read or corrupt RDB file %s at offset %llu: %s.",
-                cfg.dbfilename, (unsigned long long)r.err_offset, r.err_msg);
+        log_msg(LOG_LEVEL_WARNING, "Short read or corrupt RDB file %s at offset %llu: %s.",
+                path, (unsigned long long)r.err_offset, r.err_msg);
         rdb_reader_destroy(&r);
         return -1;
     }
     rdb_reader_destroy(&r);
-    persist.last_load_keys = st.keys;
-    persist.last_load_expired = st.expired_skipped;
-    if (st.expired_skipped > 0)
+    persist.last_load_keys = st->keys;
+    persist.last_load_expired = st->expired_skipped;
+    if (st->expired_skipped > 0)
         log_msg(LOG_LEVEL_NOTICE, "Done loading RDB, keys loaded: %llu, keys expired: %llu.",
-                (unsigned long long)st.keys, (unsigned long long)st.expired_skipped);
+                (unsigned long long)st->keys, (unsigned long long)st->expired_skipped);
     log_msg(LOG_LEVEL_NOTICE, "DB loaded from disk: %.3f seconds",
             (double)(clock_mono_us() - start) / 1e6);
     return 0;
+}
+
+/* Loads cfg.dbfilename; events: serve clients while loading (start-up). */
+static int load_file(bool events, unsigned flags)
+{
+    struct stat sb;
+    if (events)
+        persist_loading_begin(stat(cfg.dbfilename, &sb) == 0 ? (uint64_t)sb.st_size : 0);
+    rdb_load_stats_t st = {0};
+    int rc = persist_load_rdb(cfg.dbfilename, flags, &st);
+    persist_loading_end();
+    return rc;
 }
 
 int persist_load(void)

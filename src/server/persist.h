@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/str.h"
+#include "db/rdb.h"
 
 /* Loads `dbfilename` from the working directory if it exists. Returns 0
  * (also when there is no file) or -1 after logging why the file cannot be
@@ -33,6 +34,9 @@ int persist_save(void);
  * text) when a child is running or fork failed. */
 int persist_bgsave(str_t **err);
 
+/* BGSAVE SCHEDULE: a save starts once the AOF rewrite child is done. */
+void persist_schedule_bgsave(void);
+
 /* True while a snapshot child runs. */
 bool persist_child_running(void);
 
@@ -48,6 +52,33 @@ extern const char persist_misconf_error[];
 /* Before exit: kills a running child and removes its temporary file, then
  * saves when `save` points exist (or flags ask so). Returns 0 or -1. */
 int persist_shutdown(bool save, bool nosave);
+
+/* Writes the dataset as an RDB file at path (created or truncated) and
+ * fsyncs it; no rename. Returns 0 or a negative errno (logged; the file is
+ * removed). Used by snapshots and by the AOF's base files. */
+int persist_write_rdb(const char *path);
+
+/* Private dirty bytes of this process (a child: what copy-on-write has
+ * cost so far). */
+uint64_t persist_private_dirty(void);
+
+/* fsync of a directory, so renames in it survive a crash. 0 or -errno. */
+int persist_fsync_dir(const char *dir);
+
+/* Loads the RDB file at path into the databases. While srv.loading is set
+ * (persist_loading_begin) clients are served between reads. Returns 0, 1
+ * when there is no such file, or -1 after logging the file, offset and
+ * reason. */
+int persist_load_rdb(const char *path, unsigned flags, rdb_load_stats_t *st);
+
+/* A start-up load of total_bytes begins: INFO loading fields, -LOADING for
+ * clients, systemd progress. */
+void persist_loading_begin(uint64_t total_bytes);
+void persist_loading_end(void);
+/* Serves clients when due while loading (call between reads; the caller
+ * adds what it read to srv.loading_loaded_bytes). Returns false when a
+ * shutdown was asked for: the load must stop. */
+bool persist_loading_events(void);
 
 /* How much of the file being loaded has been read, in percent. */
 double persist_loading_percent(void);

@@ -19,7 +19,9 @@
 #include "server/dispatch.h"
 #include "server/multi.h"
 #include "server/notify.h"
+#include "server/aof.h"
 #include "server/persist.h"
+#include "server/propagate.h"
 #include "server/pubsub.h"
 #include "server/supervise.h"
 
@@ -214,6 +216,9 @@ static void before_flush(void *arg)
 {
     UNUSED(arg);
     blocking_resume_clients();
+    /* Written (and fsynced when appendfsync is always) before the replies
+     * that acknowledge the writes are flushed. */
+    aof_flush(false);
     client_free_pending();
 }
 
@@ -318,6 +323,7 @@ static void cron_cb(uv_timer_t *t)
     if (cfg.maxmemory > 0)
         server_apply_maxmemory();
     persist_cron();
+    aof_cron();
 }
 
 void server_apply_hz(void)
@@ -371,7 +377,8 @@ int server_prepare_shutdown(int flags, str_t **err)
         /* Never save a half-loaded dataset over the file it comes from:
          * stop loading, then exit. */
         srv.shutdown_after_loading = true;
-    } else if (persist_shutdown((flags & SHUTDOWN_SAVE) != 0, (flags & SHUTDOWN_NOSAVE) != 0) != 0 &&
+    } else if ((aof_shutdown() != 0 ||
+                persist_shutdown((flags & SHUTDOWN_SAVE) != 0, (flags & SHUTDOWN_NOSAVE) != 0) != 0) &&
                !(flags & SHUTDOWN_FORCE)) {
         *err = str_new_cstr("Errors trying to SHUTDOWN. Check logs.");
         return -1;
@@ -430,6 +437,7 @@ int server_init(void)
     srv.ndbs = (int)cfg.databases;
     srv.dbs = db_array_new(srv.ndbs);
     notify_init();
+    propagate_init();
     multi_init();
     db_env.lfu_log_factor = (int)cfg.lfu_log_factor;
     db_env.lfu_decay_time = (int)cfg.lfu_decay_time;
