@@ -25,6 +25,7 @@ has_file() { printf '%s\n' "$files" | grep -q -x "$1"; }
 script_has() { printf '%s\n' "$scripts" | grep -q -e "$1"; }
 
 for f in /usr/bin/redis-server /usr/libexec/redis-ha/redis-instance \
+    /usr/libexec/redis-ha/redis-check-aof /usr/libexec/redis-ha/redis-check-rdb \
     /usr/lib/systemd/system/redis@.service /usr/lib/systemd/system/redis@.socket \
     /usr/lib/systemd/system/redis-unix@.socket /usr/lib/systemd/system/redis.target \
     /usr/lib/systemd/system/redis-disable-thp.service \

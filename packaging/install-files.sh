@@ -9,6 +9,11 @@
 #   units        UNITDIR/redis@.service redis@.socket redis-unix@.socket
 #                redis.target redis-disable-thp.service
 #   launcher     /usr/libexec/redis-ha/redis-instance
+#   checkers     /usr/libexec/redis-ha/redis-check-aof, redis-check-rdb, moved
+#                there from /usr/bin (where `make install` puts them) because
+#                Debian's redis-tools, which operators keep for redis-cli,
+#                ships Redis's own checkers (they read our files too) at
+#                /usr/bin
 #   drop-ins     /usr/lib/sysctl.d/60-redis-ha.conf
 #                /usr/lib/sysusers.d/redis-ha.conf
 #                /usr/lib/tmpfiles.d/redis-ha.conf
@@ -47,3 +52,9 @@ inst 0644 systemd/sysusers.conf /usr/lib/sysusers.d/redis-ha.conf
 inst 0644 systemd/tmpfiles.conf /usr/lib/tmpfiles.d/redis-ha.conf
 inst 0644 etc/redis-common.conf /etc/redis/redis-common.conf
 inst 0644 etc/redis-PORT.conf.example /usr/share/redis-ha/redis-PORT.conf.example
+for tool in redis-check-aof redis-check-rdb; do
+    if [ -f "$destdir/usr/bin/$tool" ]; then
+        install -d "$destdir/usr/libexec/redis-ha"
+        mv "$destdir/usr/bin/$tool" "$destdir/usr/libexec/redis-ha/$tool"
+    fi
+done

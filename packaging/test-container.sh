@@ -583,6 +583,10 @@ is "redis-cli PING over TCP" "$(cli -p 6380 PING)" PONG
 is "redis-cli PING over the unix socket" "$(cli -s "$(csock /run/redis-6380/redis.sock)" PING)" PONG
 is "data directory /var/lib/redis/6380" "$(cexec stat -c '%U:%G %a' /var/lib/redis/6380)" "redis:redis 750"
 is "the server uses it" "$(cli -p 6380 CONFIG GET dir | tail -1)" /var/lib/redis/6380
+is "the AOF is on (common file)" "$(cli -p 6380 INFO persistence | grep -c '^aof_enabled:1')" 1
+is "SET through the AOF" "$(cli -p 6380 SET aof-key v)" OK
+check "redis-check-aof accepts the instance's AOF" \
+    cexec /usr/libexec/redis-ha/redis-check-aof /var/lib/redis/6380/appendonlydir/appendonly.aof.manifest
 check "the server logs to the journal" \
     csh 'journalctl -u redis@6380 --no-pager | grep -q "Ready to accept connections"'
 # A verbose line too: each new connection is logged at verbose.

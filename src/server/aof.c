@@ -211,10 +211,24 @@ static bool fsync_off_now(void)
  * does; the file holds everything that was acknowledged. */
 static void write_failed(ssize_t w, int err, size_t want)
 {
+    if (err == 0)
+        err = ENOSPC; /* A short write without errno: the disk is full. */
+    /* Logged once per spell of errors, in Redis's words. */
+    if (A.write_errno == 0 || cfg.appendfsync == AOF_FSYNC_ALWAYS) {
+        if (w > 0)
+            log_msg(LOG_LEVEL_WARNING, "Short write while writing to the AOF file: "
+                                       "(nwritten=%lld, expected=%lld)",
+                    (long long)w, (long long)want);
+        else
+            log_msg(LOG_LEVEL_WARNING, "Error writing to the AOF file: %s", strerror(err));
+    }
     if (w > 0) {
         /* The file is opened O_APPEND: after the truncation the retry
          * appends at the old end. */
         if (ftruncate(A.fd, (off_t)A.incr_size) != 0) {
+            log_msg(LOG_LEVEL_WARNING, "Could not remove short write from the append-only "
+                                       "file. Redis may refuse to load the AOF the next time "
+                                       "it starts. ftruncate: %s", strerror(errno));
             /* The part written stays: drop it from the buffer. */
             A.incr_size += (uint64_t)w;
             A.current_size += (uint64_t)w;
@@ -222,17 +236,12 @@ static void write_failed(ssize_t w, int err, size_t want)
             str_setlen(A.buf, A.buf->len - (size_t)w);
         }
     }
-    if (err == 0)
-        err = ENOSPC; /* A short write without errno: the disk is full. */
     if (cfg.appendfsync == AOF_FSYNC_ALWAYS) {
         log_msg(LOG_LEVEL_WARNING,
                 "Can't recover from AOF write error when the AOF fsync policy is 'always'. "
                 "Exiting...");
         _exit(1);
     }
-    if (A.write_errno == 0)
-        log_msg(LOG_LEVEL_WARNING, "Error writing to the AOF file: %s (wanted %zu bytes)",
-                strerror(err), want);
     A.write_errno = err;
     A.last_retry_ms = clock_mono_ms();
 }
@@ -501,6 +510,7 @@ static int open_new_incr(const char *why)
     }
     if (why != NULL)
         log_msg(LOG_LEVEL_NOTICE, "Creating AOF incr file %s on %s", name, why);
+    alloc_free(name);
     switch_fd(fd, 0);
     return 0;
 }
@@ -672,6 +682,8 @@ int aof_rewrite_background(str_t **err)
     }
     srv.stat_fork_time_us = (clock_mono_ms() - start) * 1000;
     srv.stat_total_forks++;
+    /* INFO's aof_rewrites counts the rewrites started, as Redis does. */
+    A.rewrites++;
     A.child = pid;
     A.rewrite_start_ms = clock_wall_ms();
     log_msg(LOG_LEVEL_NOTICE, "Background append only file rewriting started by pid %ld",
@@ -728,13 +740,17 @@ static void rewrite_done_ok(const char *tmp)
         alloc_free(iname);
         A.state = AOF_ON;
     } else {
-        /* Keep the last incremental file: it was opened at the start. */
-        for (int i = 0; i + 1 < M.nincr; i++)
+        /* With the AOF on, keep the last incremental file: it was opened
+         * at the start and holds the writes since. With the AOF off every
+         * incremental file is older than the new base: kept, it would be
+         * replayed on top of it. */
+        int keep = A.state == AOF_ON ? 1 : 0;
+        for (int i = 0; i + keep < M.nincr; i++)
             to_history(&M.incr[i]);
-        if (M.nincr > 1) {
+        if (keep == 1 && M.nincr > 1)
             M.incr[0] = M.incr[M.nincr - 1];
-            M.nincr = 1;
-        }
+        if (M.nincr > keep)
+            M.nincr = keep;
     }
     if (manifest_persist() != 0) {
         A.last_rewrite_ok = false;
@@ -744,7 +760,6 @@ static void rewrite_done_ok(const char *tmp)
     A.current_size = A.base_size + A.incr_size;
     A.last_rewrite_ok = true;
     A.consecutive_failures = 0;
-    A.rewrites++;
     delete_history();
     log_msg(LOG_LEVEL_NOTICE, "Background AOF rewrite finished successfully");
 }
@@ -783,6 +798,7 @@ static void kill_child(void)
 {
     if (A.child == -1)
         return;
+    log_msg(LOG_LEVEL_NOTICE, "Killing running AOF rewrite child: %ld", A.child);
     kill((pid_t)A.child, SIGUSR1);
     int status;
     waitpid((pid_t)A.child, &status, 0);
@@ -828,8 +844,16 @@ int aof_set_enabled(bool on, str_t **err)
     }
     if (A.state != AOF_OFF)
         return 0;
-    /* The manifest of an earlier AOF is rewritten from scratch. */
-    manifest_clear();
+    /* The manifest of an earlier AOF stays: its sequence numbers go on and
+     * its files become history once the new base is written, as in Redis. */
+    if (A.child != -1) {
+        /* A rewrite started with the AOF off: the writes since its fork
+         * went nowhere, so its base cannot start the AOF. */
+        log_msg(LOG_LEVEL_WARNING, "AOF was enabled but there is already an AOF rewriting in "
+                                   "background. Stopping background AOF and starting a "
+                                   "rewrite now.");
+        kill_child();
+    }
     A.state = AOF_WAIT_REWRITE;
     propagate_set_sink(PROPAGATE_AOF, aof_feed);
     propagate_enable(PROPAGATE_AOF, true);
@@ -1034,6 +1058,15 @@ static int replay(aof_reader_t *r, const char *name, uint64_t *valid)
     while ((rc = aof_reader_next(r)) == AOF_ITEM_COMMAND || rc == AOF_ITEM_ANNOTATION) {
         if (rc == AOF_ITEM_ANNOTATION)
             continue;
+        if (cfg.key_load_delay > 0) {
+            /* The test hook, as for RDB files: each command costs
+             * key-load-delay microseconds, and clients are served. */
+            usleep((useconds_t)cfg.key_load_delay);
+            if (!persist_loading_events()) {
+                rc = -ECANCELED;
+                break;
+            }
+        }
         if (r->argc > c->argv_cap) {
             c->argv_cap = r->argc;
             c->argv = alloc_realloc(c->argv, sizeof(arg_t) * (size_t)c->argv_cap);
@@ -1198,8 +1231,14 @@ static int open_for_append(void)
 int aof_load_at_startup(void)
 {
     propagate_set_sink(PROPAGATE_AOF, aof_feed);
-    if (!cfg.appendonly)
+    if (!cfg.appendonly) {
+        /* As Redis does, the manifest is read with the AOF off too, so a
+         * later CONFIG SET appendonly yes or BGREWRITEAOF goes on with its
+         * sequence numbers and removes its files. */
+        if (manifest_load() < 0)
+            return -1;
         return persist_load();
+    }
     if (ensure_dir() != 0)
         return -1;
     int rc = manifest_load();

@@ -7,6 +7,7 @@
 #include "core/check.h"
 #include "core/str.h"
 #include "core/strconv.h"
+#include "server/config.h"
 
 unsigned propagate_targets;
 bool propagate_suspended;
@@ -194,12 +195,12 @@ void propagate_rewrite(client_t *c, int argc, const arg_t *argv)
     propagate_argv(c->db->id, PROPAGATE_ALL, argc, argv);
 }
 
-void propagate_del(int dbid, const char *key, size_t n)
+void propagate_del(int dbid, const char *key, size_t n, bool lazy)
 {
     if (!taking(PROPAGATE_ALL))
         return;
     propagate_begin(dbid, PROPAGATE_ALL, 2);
-    propagate_arg("DEL", 3);
+    propagate_arg(lazy ? "UNLINK" : "DEL", lazy ? 6 : 3);
     propagate_arg(key, n);
 }
 
@@ -231,14 +232,14 @@ static void on_expired(db_t *db, const str_t *key)
 {
     if (prev_expired != NULL)
         prev_expired(db, key);
-    propagate_del(db->id, key->buf, key->len);
+    propagate_del(db->id, key->buf, key->len, cfg.lazyfree_lazy_expire);
 }
 
 static void on_evicted(db_t *db, const char *key, size_t len)
 {
     if (prev_evicted != NULL)
         prev_evicted(db, key, len);
-    propagate_del(db->id, key, len);
+    propagate_del(db->id, key, len, cfg.lazyfree_lazy_eviction);
 }
 
 void propagate_init(void)

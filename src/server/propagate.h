@@ -65,8 +65,9 @@ void propagate_prevent(void);
 /* prevent, then propagate argv on c's database to every target. */
 void propagate_rewrite(client_t *c, int argc, const arg_t *argv);
 
-/* A key deleted by expiry or eviction: propagated as DEL. */
-void propagate_del(int dbid, const char *key, size_t n);
+/* A key deleted by expiry or eviction: propagated as DEL, or as UNLINK
+ * when lazy (lazyfree-lazy-expire / lazyfree-lazy-eviction), as Redis. */
+void propagate_del(int dbid, const char *key, size_t n, bool lazy);
 
 /* Execution units, driven by dispatch: a unit starts at the outermost
  * call and ends (the gathered commands go to the sinks) when it returns.
