@@ -51,6 +51,7 @@ static struct {
     long long last_rewrite_secs;
     bool last_rewrite_ok;
     uint64_t rewrites, consecutive_failures, last_cow;
+    int64_t last_failure_ms; /* Monotonic. */
     int cow_pipe[2];
 } A = {.state = AOF_OFF, .fd = -1, .selected_db = -1, .child = -1,
        .last_rewrite_secs = -1, .last_rewrite_ok = true, .cow_pipe = {-1, -1}};
@@ -648,7 +649,10 @@ int aof_rewrite_background(str_t **err)
         *err = str_new_cstr("ERR Background append only file rewriting already in progress");
         return -1;
     }
-    if (persist_child_running()) {
+    /* Another child runs, or the running command (a transaction) has
+     * writes not yet handed to the AOF: they are in the dataset the child
+     * would snapshot, and would be logged again after it. */
+    if (persist_child_running() || propagate_pending()) {
         A.scheduled = true;
         return 1;
     }
@@ -701,6 +705,13 @@ bool aof_rewrite_scheduled(void)
     return A.scheduled;
 }
 
+static void rewrite_failed(void)
+{
+    A.last_rewrite_ok = false;
+    A.consecutive_failures++;
+    A.last_failure_ms = clock_mono_ms();
+}
+
 /* The rewrite succeeded: the new base replaces the old base and every
  * incremental file before the one opened when the rewrite started. */
 static void rewrite_done_ok(const char *tmp)
@@ -710,8 +721,7 @@ static void rewrite_done_ok(const char *tmp)
     if (rename(tmp, dst->buf) != 0) {
         log_msg(LOG_LEVEL_WARNING, "Error trying to rename the temporary AOF base file %s "
                                    "into %s: %s", tmp, name, strerror(errno));
-        A.last_rewrite_ok = false;
-        A.consecutive_failures++;
+        rewrite_failed();
         unlink(tmp);
         alloc_free(name);
         str_free(dst);
@@ -753,8 +763,7 @@ static void rewrite_done_ok(const char *tmp)
             M.nincr = keep;
     }
     if (manifest_persist() != 0) {
-        A.last_rewrite_ok = false;
-        A.consecutive_failures++;
+        rewrite_failed();
         return;
     }
     A.current_size = A.base_size + A.incr_size;
@@ -783,8 +792,7 @@ static void rewrite_child_done(int status)
             log_msg(LOG_LEVEL_WARNING, "Background AOF rewrite failed");
         unlink(tmp->buf);
         if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGUSR1) {
-            A.last_rewrite_ok = false;
-            A.consecutive_failures++;
+            rewrite_failed();
         }
     }
     str_free(tmp);
@@ -888,6 +896,16 @@ static bool auto_rewrite_due(void)
     return true;
 }
 
+/* After failed rewrites the next automatic one waits 5 s per failure, at
+ * most a minute, rather than forking again at every cron tick. */
+static bool retry_delayed(void)
+{
+    if (A.consecutive_failures == 0)
+        return false;
+    int64_t wait = 5000 * (int64_t)(A.consecutive_failures < 12 ? A.consecutive_failures : 12);
+    return clock_mono_ms() - A.last_failure_ms < wait;
+}
+
 void aof_cron(void)
 {
     if (A.child != -1) {
@@ -898,7 +916,7 @@ void aof_cron(void)
     }
     if (A.state == AOF_OFF)
         return;
-    if (A.child == -1 && !persist_child_running() &&
+    if (A.child == -1 && !persist_child_running() && !retry_delayed() &&
         (A.scheduled || (A.state == AOF_WAIT_REWRITE) || auto_rewrite_due())) {
         str_t *err = NULL;
         if (aof_rewrite_background(&err) < 0)
@@ -915,8 +933,16 @@ void aof_cron(void)
         fsync_everysec(now);
 }
 
-int aof_shutdown(void)
+int aof_shutdown(bool force)
 {
+    if (A.state == AOF_WAIT_REWRITE && A.child != -1) {
+        /* The dataset is nowhere else yet when no snapshot is kept. */
+        if (!force) {
+            log_msg(LOG_LEVEL_WARNING, "Writing initial AOF, can't exit.");
+            return -1;
+        }
+        log_msg(LOG_LEVEL_WARNING, "Writing initial AOF. Exit anyway.");
+    }
     if (A.child != -1) {
         log_msg(LOG_LEVEL_WARNING, "There is a child rewriting the AOF. Killing it!");
         kill_child();
@@ -1099,9 +1125,15 @@ static int replay(aof_reader_t *r, const char *name, uint64_t *valid)
 }
 
 /* Loads a command file. Returns 0 or -1 (logged). */
-static int load_commands(const char *path, const char *name, bool last)
+static int load_commands(const char *path, const char *name, bool last, uint64_t start)
 {
     cmd_source_t src = {open(path, O_RDONLY | O_CLOEXEC)};
+    if (src.fd >= 0 && start > 0 && lseek(src.fd, (off_t)start, SEEK_SET) < 0) {
+        log_msg(LOG_LEVEL_WARNING, "Can't seek in the append only file %s: %s", name,
+                strerror(errno));
+        close(src.fd);
+        return -1;
+    }
     if (src.fd < 0) {
         log_msg(LOG_LEVEL_WARNING, errno == ENOENT ? "The AOF file %s doesn't exist"
                                                    : "Fatal error: can't open the append log "
@@ -1111,6 +1143,7 @@ static int load_commands(const char *path, const char *name, bool last)
     }
     aof_reader_t r;
     aof_reader_init(&r, cmd_source_read, &src);
+    r.offset = start;
     uint64_t valid = 0;
     int rc = replay(&r, name, &valid);
     close(src.fd);
@@ -1162,14 +1195,23 @@ static int load_one(const aof_file_info_t *e, bool last)
     int rc;
     if (is_rdb_file(p->buf)) {
         rdb_load_stats_t st = {0};
+        uint64_t end = 0;
         log_msg(LOG_LEVEL_NOTICE, "Reading RDB base file on AOF loading...");
-        rc = persist_load_rdb(p->buf, RDB_LOAD_SKIP_EXPIRED, &st);
+        /* Keys already expired are loaded too (and expire after loading,
+         * with a DEL): commands later in the AOF may still act on them,
+         * as they did when they were written (PERSIST, APPEND ...). */
+        rc = persist_load_rdb(p->buf, 0, &st, &end);
         if (rc == 1) {
             log_msg(LOG_LEVEL_WARNING, "The AOF file %s doesn't exist", e->name);
             rc = -1;
+        } else if (rc == 0 && !srv.shutdown_after_loading && end < file_size(e->name)) {
+            /* An AOF rewritten with the RDB preamble before Redis 7.0:
+             * the commands appended since follow the RDB. */
+            log_msg(LOG_LEVEL_NOTICE, "Reading the remaining AOF tail...");
+            rc = load_commands(p->buf, e->name, last, end);
         }
     } else {
-        rc = load_commands(p->buf, e->name, last);
+        rc = load_commands(p->buf, e->name, last, 0);
     }
     str_free(p);
     if (rc == 0)
@@ -1228,6 +1270,43 @@ static int open_for_append(void)
     return 0;
 }
 
+/* Redis before 7.0 kept a single appendonly.aof in `dir`. Redis 7.0 makes
+ * it the base of a manifest, under its own name, and moves it into the AOF
+ * directory; so does this. The manifest is written before the move, so a
+ * crash in between is finished on the next start: the manifest then names
+ * only that base, which the directory does not hold yet. manifest_rc: what
+ * manifest_load returned. Returns 0 when migrated, 1 when there was
+ * nothing to migrate, -1 on error (logged). */
+static int migrate_old_style(int manifest_rc)
+{
+    struct stat sb;
+    if (stat(cfg.appendfilename, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 1;
+    str_t *dst = path_in_dir(cfg.appendfilename);
+    bool unfinished = manifest_rc == 0 && M.nincr == 0 && M.base.name != NULL &&
+                      strcmp(M.base.name, cfg.appendfilename) == 0 && stat(dst->buf, &sb) != 0;
+    if (manifest_rc != 1 && !unfinished) {
+        str_free(dst);
+        return 1;
+    }
+    manifest_clear();
+    aof_manifest_add(&M, cfg.appendfilename, 1, AOF_FILE_BASE);
+    int rc = manifest_persist();
+    if (rc == 0 && rename(cfg.appendfilename, dst->buf) != 0) {
+        rc = -errno;
+        log_msg(LOG_LEVEL_WARNING, "Error moving the old-style AOF file %s into %s: %s",
+                cfg.appendfilename, dst->buf, strerror(-rc));
+    }
+    if (rc == 0)
+        rc = persist_fsync_dir(cfg.appenddirname);
+    str_free(dst);
+    if (rc != 0)
+        return -1;
+    log_msg(LOG_LEVEL_NOTICE, "Successfully migrated an old-style AOF file (%s) into the AOF "
+                              "directory (%s).", cfg.appendfilename, cfg.appenddirname);
+    return 0;
+}
+
 int aof_load_at_startup(void)
 {
     propagate_set_sink(PROPAGATE_AOF, aof_feed);
@@ -1244,6 +1323,11 @@ int aof_load_at_startup(void)
     int rc = manifest_load();
     if (rc < 0)
         return -1;
+    int migrated = migrate_old_style(rc);
+    if (migrated < 0)
+        return -1;
+    if (migrated == 0)
+        rc = 0;
     A.state = AOF_ON;
     if (rc == 1) {
         /* No AOF yet: whatever the RDB file holds becomes the first base,

@@ -53,8 +53,9 @@ bool aof_child_running(void);
 bool aof_rewrite_scheduled(void);
 
 /* Before exit: kills a rewrite child, writes and fsyncs what is pending.
- * Returns 0, or -1 when the last write failed. */
-int aof_shutdown(void);
+ * Returns 0, or -1 when the last write failed or (unless force) the first
+ * base of an AOF turned on at runtime is still being written. */
+int aof_shutdown(bool force);
 
 /* The MISCONF reply while AOF writes fail, else NULL. */
 const char *aof_write_error(void);

@@ -1,9 +1,9 @@
 /*
  * DEBUG: the testing hooks of Redis 7.0 that make sense here (SLEEP, OBJECT,
  * SET-ACTIVE-EXPIRE, PROTOCOL, DIGEST, DIGEST-VALUE, POPULATE, ERROR, LOG,
- * CHANGE-REPL-ID), guarded by enable-debug-command. Digests follow Redis's
- * scheme, so two servers holding the same data report the same digest
- * whatever the encodings and insertion order.
+ * CHANGE-REPL-ID, RELOAD, LOADAOF), guarded by enable-debug-command.
+ * Digests follow Redis's scheme, so two servers holding the same data
+ * report the same digest whatever the encodings and insertion order.
  */
 #include <config.h>
 
@@ -26,11 +26,13 @@
 #include "db/t_list.h"
 #include "db/t_set.h"
 #include "db/t_zset.h"
+#include "server/aof.h"
 #include "server/client.h"
 #include "server/cmd_handlers.h"
 #include "server/config.h"
 #include "server/dispatch.h"
 #include "server/persist.h"
+#include "server/propagate.h"
 #include "server/server.h"
 
 #define DIGEST_LEN 20
@@ -499,6 +501,8 @@ static void debug_help(client_t *c)
         "    unit tests to simulate Redis errors.",
         "LOG <message>",
         "    Write <message> to the server log.",
+        "LOADAOF",
+        "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
         "POPULATE <count> [<prefix>] [<size>]",
@@ -560,6 +564,23 @@ static void debug_reload(client_t *c)
     reply_ok(&c->reply);
 }
 
+/* DEBUG LOADAOF: writes what the AOF buffer holds, empties the databases
+ * and replays the AOF. The replayed commands are not propagated again, and
+ * the changes count is reset as after loading at start-up. */
+static void debug_loadaof(client_t *c)
+{
+    propagate_prevent();
+    str_t *err = NULL;
+    if (aof_debug_reload(&err) != 0) {
+        reply_error(&c->reply, err->buf);
+        str_free(err);
+        return;
+    }
+    srv.dirty = 0;
+    log_msg(LOG_LEVEL_WARNING, "Append Only File loaded by DEBUG LOADAOF");
+    reply_ok(&c->reply);
+}
+
 /* ============================ dispatch ================================ */
 
 typedef struct debug_sub {
@@ -581,6 +602,7 @@ static const debug_sub_t debug_subs[] = {
     {"log", debug_log, 3, 3},
     {"error", debug_error, 3, 3},
     {"reload", debug_reload, 2, 5},
+    {"loadaof", debug_loadaof, 2, 2},
 };
 
 void cmd_debug(client_t *c)

@@ -441,7 +441,7 @@ static long source_read(void *ctx, void *buf, size_t cap)
     }
 }
 
-int persist_load_rdb(const char *path, unsigned flags, rdb_load_stats_t *st)
+int persist_load_rdb(const char *path, unsigned flags, rdb_load_stats_t *st, uint64_t *end)
 {
     file_source_t src;
     src.fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -460,6 +460,8 @@ int persist_load_rdb(const char *path, unsigned flags, rdb_load_stats_t *st)
     src.keys_seen = 0;
     int rc = rdb_load_into(&r, srv.dbs, srv.ndbs, flags, st);
     close(src.fd);
+    if (end != NULL)
+        *end = r.offset;
     if (rc != 0 && srv.shutdown_after_loading) {
         log_msg(LOG_LEVEL_WARNING, "Loading stopped by a shutdown request");
         rdb_reader_destroy(&r);
@@ -489,7 +491,7 @@ static int load_file(bool events, unsigned flags)
     if (events)
         persist_loading_begin(stat(cfg.dbfilename, &sb) == 0 ? (uint64_t)sb.st_size : 0);
     rdb_load_stats_t st = {0};
-    int rc = persist_load_rdb(cfg.dbfilename, flags, &st);
+    int rc = persist_load_rdb(cfg.dbfilename, flags, &st, NULL);
     persist_loading_end();
     return rc;
 }

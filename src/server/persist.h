@@ -68,8 +68,10 @@ int persist_fsync_dir(const char *dir);
 /* Loads the RDB file at path into the databases. While srv.loading is set
  * (persist_loading_begin) clients are served between reads. Returns 0, 1
  * when there is no such file, or -1 after logging the file, offset and
- * reason. */
-int persist_load_rdb(const char *path, unsigned flags, rdb_load_stats_t *st);
+ * reason. end (may be NULL) receives where the RDB ends in the file: an
+ * AOF written with the RDB preamble before Redis 7.0 goes on with commands
+ * there. */
+int persist_load_rdb(const char *path, unsigned flags, rdb_load_stats_t *st, uint64_t *end);
 
 /* A start-up load of total_bytes begins: INFO loading fields, -LOADING for
  * clients, systemd progress. */

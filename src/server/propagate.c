@@ -184,6 +184,11 @@ void propagate_argv(int dbid, unsigned targets, int argc, const arg_t *argv)
         propagate_arg(argv[i].p, argv[i].n);
 }
 
+bool propagate_pending(void)
+{
+    return P.nops > 0;
+}
+
 void propagate_prevent(void)
 {
     P.prevented = true;

@@ -65,6 +65,10 @@ void propagate_prevent(void);
 /* prevent, then propagate argv on c's database to every target. */
 void propagate_rewrite(client_t *c, int argc, const arg_t *argv);
 
+/* True when the running unit has gathered commands not yet handed to the
+ * sinks. */
+bool propagate_pending(void);
+
 /* A key deleted by expiry or eviction: propagated as DEL, or as UNLINK
  * when lazy (lazyfree-lazy-expire / lazyfree-lazy-eviction), as Redis. */
 void propagate_del(int dbid, const char *key, size_t n, bool lazy);

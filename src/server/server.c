@@ -377,11 +377,14 @@ int server_prepare_shutdown(int flags, str_t **err)
         /* Never save a half-loaded dataset over the file it comes from:
          * stop loading, then exit. */
         srv.shutdown_after_loading = true;
-    } else if ((aof_shutdown() != 0 ||
-                persist_shutdown((flags & SHUTDOWN_SAVE) != 0, (flags & SHUTDOWN_NOSAVE) != 0) != 0) &&
-               !(flags & SHUTDOWN_FORCE)) {
-        *err = str_new_cstr("Errors trying to SHUTDOWN. Check logs.");
-        return -1;
+    } else {
+        bool force = (flags & SHUTDOWN_FORCE) != 0;
+        int aof_rc = aof_shutdown(force);
+        int rdb_rc = persist_shutdown((flags & SHUTDOWN_SAVE) != 0, (flags & SHUTDOWN_NOSAVE) != 0);
+        if ((aof_rc != 0 || rdb_rc != 0) && !force) {
+            *err = str_new_cstr("Errors trying to SHUTDOWN. Check logs.");
+            return -1;
+        }
     }
     supervise_stopping();
     if (cfg.pidfile != NULL && cfg.pidfile[0] != '\0')
