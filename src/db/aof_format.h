@@ -92,6 +92,20 @@ typedef struct aof_reader {
     size_t data_len, data_cap;
 } aof_reader_t;
 
+/*
+ * A loader's loop (Redis's rules in the comments):
+ *
+ *     aof_reader_init(&r, read_fd, &fd);
+ *     while ((rc = aof_reader_next(&r)) == AOF_ITEM_COMMAND ||
+ *            rc == AOF_ITEM_ANNOTATION)
+ *         if (rc == AOF_ITEM_COMMAND)
+ *             run r.argc, r.argv; then r.offset is a valid end (unless
+ *             inside MULTI: a MULTI without EXEC at the end is reverted
+ *             to the offset before it, as a truncated tail)
+ *     END: done. TRUNCATED: the input ends inside an item; the file is
+ *     sound up to the last valid end (aof-load-truncated cuts it there).
+ *     BAD: format error at r.err_offset (r.err_msg). < 0: read error.
+ */
 void aof_reader_init(aof_reader_t *r, aof_read_fn *fn, void *ctx);
 /* Bytes already taken from the source (e.g. what an rdb_reader had
  * buffered past an RDB preamble), to be read before the source's next

@@ -13,6 +13,7 @@
 #include "server/dispatch.h"
 #include "server/multi.h"
 #include "server/pubsub.h"
+#include "server/repl.h"
 #include "server/server.h"
 
 /* Stop reading a client whose pending output passes the high mark; resume
@@ -100,6 +101,7 @@ void client_free(client_t *c)
     multi_client_free(c);
     pubsub_client_free(c);
     blocking_forget(c);
+    repl_client_free(c);
     if (!(c->flags & CLIENT_FAKE)) {
         TAILQ_REMOVE(&srv.clients, c, link);
         srv.nclients--;
@@ -187,6 +189,8 @@ static void on_drained(conn_t *conn)
     if (c == NULL)
         return;
     c->obuf_soft_since = 0;
+    if (c->flags & CLIENT_REPLICA)
+        repl_client_drained(c);
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) {
         client_free_async(c);
         return;
@@ -370,6 +374,9 @@ bool client_check_obuf_limits(client_t *c)
     if (c->conn == NULL || c->on_close_list)
         return c->on_close_list;
     size_t used = conn_pending_out(c->conn);
+    /* A replica's share of the stream not yet copied to its conn counts. */
+    if (c->flags & CLIENT_REPLICA)
+        used += repl_client_unsent(c);
     if (used > c->obuf_peak)
         c->obuf_peak = used;
     const obuf_limit_t *lim = &cfg.obuf_limits[client_class(c)];
@@ -391,6 +398,11 @@ bool client_check_obuf_limits(client_t *c)
             "client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
             info->buf);
     str_free(info);
+    if (c->flags & CLIENT_REPLICA)
+        log_msg(LOG_LEVEL_WARNING,
+                "replica %s dropped: %zu bytes of output passed client-output-buffer-limit "
+                "replica %lld %lld %lld",
+                client_peer(c), used, lim->hard_bytes, lim->soft_bytes, lim->soft_seconds);
     srv.stat_client_outbuf_limit_disconnections++;
     c->flags |= CLIENT_CLOSE_ASAP;
     client_free_async(c);

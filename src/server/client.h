@@ -103,6 +103,7 @@ struct client {
     struct pubsub_client *pubsub; /* server/pubsub.c */
     struct multi_state *multi;    /* server/multi.c: MULTI queue, WATCH */
     struct block_state *block;    /* server/blocking.c: keys waited on */
+    struct repl_replica *repl;    /* server/repl.c: replica link (REPLCONF/PSYNC) */
 };
 
 /* Creates a client for an accepted connection and registers it. */

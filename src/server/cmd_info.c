@@ -29,6 +29,7 @@
 #include "server/config.h"
 #include "server/persist.h"
 #include "server/pubsub.h"
+#include "server/repl.h"
 #include "server/server.h"
 
 /* ============================ memory ================================= */
@@ -283,12 +284,13 @@ static str_t *memory_frag_lines(str_t *s, const info_mem_t *m)
         ratio(m->rss, m->alloc_resident), (long long)m->rss - (long long)m->alloc_resident,
         ratio(m->rss, m->used), (long long)m->rss - (long long)m->used);
     return str_catfmt(s,
-                      "mem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\n"
-                      "mem_total_replication_buffers:0\r\nmem_clients_slaves:%zu\r\n"
+                      "mem_not_counted_for_evict:0\r\nmem_replication_backlog:%zu\r\n"
+                      "mem_total_replication_buffers:%zu\r\nmem_clients_slaves:%zu\r\n"
                       "mem_clients_normal:%zu\r\nmem_cluster_links:0\r\nmem_aof_buffer:%zu\r\n"
                       "mem_allocator:%s\r\nactive_defrag_running:0\r\n"
                       "lazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
-                      m->clients_replicas, m->clients_normal, aof_buffer_size(), alloc_name());
+                      repl_backlog_memory(), repl_backlog_memory(), m->clients_replicas,
+                      m->clients_normal, aof_buffer_size(), alloc_name());
 }
 
 static str_t *section_memory(str_t *s)
@@ -355,10 +357,12 @@ static str_t *stats_traffic_lines(str_t *s)
         "total_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:%.2f\r\n"
         "instantaneous_output_kbps:%.2f\r\ninstantaneous_input_repl_kbps:0.00\r\n"
         "instantaneous_output_repl_kbps:0.00\r\nrejected_connections:%llu\r\n"
-        "sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n",
+        "sync_full:%llu\r\nsync_partial_ok:%llu\r\nsync_partial_err:%llu\r\n",
         (unsigned long long)srv.stat_connections, (unsigned long long)srv.stat_commands,
         (long long)(srv.inst_ops + 0.5), (unsigned long long)in, (unsigned long long)out,
-        srv.inst_in_kbps, srv.inst_out_kbps, (unsigned long long)srv.stat_rejected_conn);
+        srv.inst_in_kbps, srv.inst_out_kbps, (unsigned long long)srv.stat_rejected_conn,
+        (unsigned long long)repl_stats.sync_full, (unsigned long long)repl_stats.sync_partial_ok,
+        (unsigned long long)repl_stats.sync_partial_err);
 }
 
 static str_t *stats_keyspace_lines(str_t *s)
@@ -410,13 +414,7 @@ static str_t *section_stats(str_t *s)
 
 static str_t *section_replication(str_t *s)
 {
-    return str_catfmt(s,
-                      "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n"
-                      "master_replid:%s\r\nmaster_replid2:%s\r\nmaster_repl_offset:0\r\n"
-                      "second_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
-                      "repl_backlog_size:%lld\r\nrepl_backlog_first_byte_offset:0\r\n"
-                      "repl_backlog_histlen:0\r\n",
-                      srv.replid, srv.replid2, cfg.repl_backlog_size);
+    return repl_info(s);
 }
 
 static str_t *cpu_line(str_t *s, const char *name, const struct timeval *tv)

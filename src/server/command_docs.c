@@ -789,44 +789,48 @@ static const command_arg_t args_225[] = {
     {"pattern", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_224, 1},
 };
 static const command_arg_t args_226[] = {
+    {"replicationid", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_227[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_history_t history_227[] = {
+static const command_history_t history_228[] = {
     {"2.8.0", "Added the -2 reply."},
 };
-static const char *const tips_228[] = {"nondeterministic_output"};
-static const command_arg_t args_229[] = {
+static const char *const tips_229[] = {"nondeterministic_output"};
+static const command_arg_t args_230[] = {
     {"channel", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"message", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_230[] = {
-    {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-};
 static const command_arg_t args_231[] = {
-    {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_232[] = {
-    {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
 static const command_arg_t args_233[] = {
-    {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_234[] = {
+    {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_235[] = {
     {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_235[] = {"request_policy:all_shards", "nondeterministic_output"};
-static const command_arg_t args_236[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"newkey", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
+static const char *const tips_236[] = {"request_policy:all_shards", "nondeterministic_output"};
 static const command_arg_t args_237[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"newkey", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_history_t history_238[] = {
+static const command_arg_t args_238[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"newkey", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_history_t history_239[] = {
     {"3.2.0", "The command no longer returns an error when source and destination names are the same."},
 };
-static const command_arg_t args_239[] = {
+static const command_arg_t args_240[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"ttl", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"serialized-value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
@@ -835,350 +839,338 @@ static const command_arg_t args_239[] = {
     {"seconds", "integer", -1, "IDLETIME", NULL, "5.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"frequency", "integer", -1, "FREQ", NULL, "5.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_240[] = {
+static const command_history_t history_241[] = {
     {"3.0.0", "Added the `REPLACE` modifier."},
     {"5.0.0", "Added the `ABSTTL` modifier."},
     {"5.0.0", "Added the `IDLETIME` and `FREQ` options."},
 };
-static const command_arg_t args_241[] = {
+static const command_arg_t args_242[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_242[] = {
+static const command_history_t history_243[] = {
     {"6.2.0", "Added the `count` argument."},
 };
-static const command_arg_t args_243[] = {
+static const command_arg_t args_244[] = {
     {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_244[] = {
+static const command_arg_t args_245[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_245[] = {
+static const command_history_t history_246[] = {
     {"2.4.0", "Accepts multiple `element` arguments."},
 };
-static const command_arg_t args_246[] = {
+static const command_arg_t args_247[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_247[] = {
+static const command_history_t history_248[] = {
     {"4.0.0", "Accepts multiple `element` arguments."},
 };
-static const command_arg_t args_248[] = {
+static const command_arg_t args_249[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_249[] = {
+static const command_history_t history_250[] = {
     {"2.4.0", "Accepts multiple `member` arguments."},
 };
-static const command_arg_t args_250[] = {
+static const command_arg_t args_251[] = {
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"type", "string", -1, "TYPE", NULL, "6.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_251[] = {
+static const command_history_t history_252[] = {
     {"6.0.0", "Added the `TYPE` subcommand."},
 };
-static const char *const tips_252[] = {"nondeterministic_output", "request_policy:special"};
-static const command_arg_t args_253[] = {
+static const char *const tips_253[] = {"nondeterministic_output", "request_policy:special"};
+static const command_arg_t args_254[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_254[] = {
+static const command_arg_t args_255[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_255[] = {"nondeterministic_output_order"};
-static const command_arg_t args_256[] = {
+static const char *const tips_256[] = {"nondeterministic_output_order"};
+static const command_arg_t args_257[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_257[] = {
+static const command_arg_t args_258[] = {
     {"index", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_258[] = {
+static const command_arg_t args_259[] = {
     {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_259[] = {
+static const command_arg_t args_260[] = {
     {"seconds", "integer", -1, "EX", NULL, "2.6.12", NULL, 0, NULL, NULL, 0},
     {"milliseconds", "integer", -1, "PX", NULL, "2.6.12", NULL, 0, NULL, NULL, 0},
     {"unix-time-seconds", "unix-time", -1, "EXAT", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
     {"keepttl", "pure-token", -1, "KEEPTTL", NULL, "6.0.0", NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_260[] = {
+static const command_arg_t args_261[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "2.6.12", NULL, CMD_ARG_OPTIONAL, NULL, args_258, 2},
+    {"condition", "oneof", -1, NULL, NULL, "2.6.12", NULL, CMD_ARG_OPTIONAL, NULL, args_259, 2},
     {"get", "pure-token", -1, "GET", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_259, 5},
+    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_260, 5},
 };
-static const command_history_t history_261[] = {
+static const command_history_t history_262[] = {
     {"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."},
     {"6.0.0", "Added the `KEEPTTL` option."},
     {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."},
     {"7.0.0", "Allowed the `NX` and `GET` options to be used together."},
 };
-static const char *const notes_262[] = {"RW and ACCESS due to the optional `GET` argument"};
-static const command_arg_t args_263[] = {
+static const char *const notes_263[] = {"RW and ACCESS due to the optional `GET` argument"};
+static const command_arg_t args_264[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_264[] = {
+static const command_arg_t args_265[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"seconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_265[] = {
+static const command_arg_t args_266[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_266[] = {
+static const command_arg_t args_267[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_267[] = {
+static const command_arg_t args_268[] = {
     {"nosave", "pure-token", -1, "NOSAVE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"save", "pure-token", -1, "SAVE", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_268[] = {
-    {"nosave_save", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_267, 2},
+static const command_arg_t args_269[] = {
+    {"nosave_save", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_268, 2},
     {"now", "pure-token", -1, "NOW", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"force", "pure-token", -1, "FORCE", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"abort", "pure-token", -1, "ABORT", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_269[] = {
+static const command_history_t history_270[] = {
     {"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."},
 };
-static const command_arg_t args_270[] = {
+static const command_arg_t args_271[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_271[] = {"nondeterministic_output_order"};
-static const command_arg_t args_272[] = {
+static const char *const tips_272[] = {"nondeterministic_output_order"};
+static const command_arg_t args_273[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"limit", "integer", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_273[] = {
+static const command_arg_t args_274[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_274[] = {
+static const command_arg_t args_275[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_275[] = {
+static const command_arg_t args_276[] = {
     {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_276[] = {
+static const command_history_t history_277[] = {
     {"4.0.0", "Added client IP address, port and name to the reply."},
 };
-static const char *const tips_277[] = {"request_policy:all_nodes", "nondeterministic_output"};
-static const char *const tips_278[] = {"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"};
-static const char *const tips_279[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
-static const command_arg_t args_280[] = {
+static const char *const tips_278[] = {"request_policy:all_nodes", "nondeterministic_output"};
+static const char *const tips_279[] = {"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"};
+static const char *const tips_280[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
+static const command_arg_t args_281[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_281[] = {"nondeterministic_output_order"};
-static const command_arg_t args_282[] = {
+static const char *const tips_282[] = {"nondeterministic_output_order"};
+static const command_arg_t args_283[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_283[] = {
+static const command_arg_t args_284[] = {
     {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_284[] = {
+static const command_arg_t args_285[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_285[] = {
+static const command_arg_t args_286[] = {
     {"asc", "pure-token", -1, "ASC", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"desc", "pure-token", -1, "DESC", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_286[] = {
+static const command_arg_t args_287[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", 1, "BY", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_284, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_285, 2},
     {"pattern", "pattern", 1, "GET", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE | CMD_ARG_MULTIPLE_TOKEN, NULL, NULL, 0},
-    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_285, 2},
+    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_286, 2},
     {"sorting", "pure-token", -1, "ALPHA", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"destination", "key", 2, "STORE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const notes_287[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array"};
-static const command_arg_t args_288[] = {
+static const char *const notes_288[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array"};
+static const command_arg_t args_289[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_289[] = {
+static const command_arg_t args_290[] = {
     {"asc", "pure-token", -1, "ASC", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"desc", "pure-token", -1, "DESC", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_290[] = {
+static const command_arg_t args_291[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", 1, "BY", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_288, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_289, 2},
     {"pattern", "pattern", 1, "GET", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE | CMD_ARG_MULTIPLE_TOKEN, NULL, NULL, 0},
-    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_289, 2},
+    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_290, 2},
     {"sorting", "pure-token", -1, "ALPHA", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const notes_291[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"};
-static const command_arg_t args_292[] = {
+static const char *const notes_292[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"};
+static const command_arg_t args_293[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, "3.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_293[] = {
+static const command_history_t history_294[] = {
     {"3.2.0", "Added the `count` argument."},
 };
-static const char *const tips_294[] = {"nondeterministic_output"};
-static const command_arg_t args_295[] = {
+static const char *const tips_295[] = {"nondeterministic_output"};
+static const command_arg_t args_296[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"message", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_296[] = {
+static const command_arg_t args_297[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, "2.6.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_297[] = {
+static const command_history_t history_298[] = {
     {"2.6.0", "Added the optional `count` argument."},
 };
-static const char *const tips_298[] = {"nondeterministic_output"};
-static const command_arg_t args_299[] = {
+static const char *const tips_299[] = {"nondeterministic_output"};
+static const command_arg_t args_300[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_300[] = {
+static const command_history_t history_301[] = {
     {"2.4.0", "Accepts multiple `member` arguments."},
 };
-static const command_arg_t args_301[] = {
+static const command_arg_t args_302[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_302[] = {"nondeterministic_output"};
-static const command_arg_t args_303[] = {
+static const char *const tips_303[] = {"nondeterministic_output"};
+static const command_arg_t args_304[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_304[] = {
+static const command_arg_t args_305[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_305[] = {
+static const command_arg_t args_306[] = {
     {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_306[] = {
+static const command_arg_t args_307[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"end", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_307[] = {
+static const command_arg_t args_308[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_308[] = {"nondeterministic_output_order"};
-static const command_arg_t args_309[] = {
+static const char *const tips_309[] = {"nondeterministic_output_order"};
+static const command_arg_t args_310[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_310[] = {
+static const command_arg_t args_311[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_311[] = {
+static const command_arg_t args_312[] = {
     {"index1", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"index2", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_312[] = {"nondeterministic_output"};
-static const command_arg_t args_313[] = {
+static const char *const tips_313[] = {"nondeterministic_output"};
+static const command_arg_t args_314[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_314[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
-static const command_arg_t args_315[] = {
+static const char *const tips_315[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
+static const command_arg_t args_316[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_history_t history_316[] = {
+static const command_history_t history_317[] = {
     {"2.8.0", "Added the -2 reply."},
 };
-static const char *const tips_317[] = {"nondeterministic_output"};
-static const command_arg_t args_318[] = {
+static const char *const tips_318[] = {"nondeterministic_output"};
+static const command_arg_t args_319[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_319[] = {
+static const command_arg_t args_320[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_320[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
-static const command_arg_t args_321[] = {
+static const char *const tips_321[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
+static const command_arg_t args_322[] = {
     {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_322[] = {
+static const command_arg_t args_323[] = {
+    {"numreplicas", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"timeout", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_324[] = {"request_policy:all_shards", "response_policy:agg_min"};
+static const command_arg_t args_325[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_323[] = {
+static const command_arg_t args_326[] = {
     {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_324[] = {
+static const command_arg_t args_327[] = {
     {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_325[] = {
+static const command_arg_t args_328[] = {
     {"score", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_326[] = {
+static const command_arg_t args_329[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, args_323, 2},
-    {"comparison", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_324, 2},
+    {"condition", "oneof", -1, NULL, NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, args_326, 2},
+    {"comparison", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_327, 2},
     {"change", "pure-token", -1, "CH", NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"increment", "pure-token", -1, "INCR", NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"score_member", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_325, 2},
+    {"score_member", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_328, 2},
 };
-static const command_history_t history_327[] = {
+static const command_history_t history_330[] = {
     {"2.4.0", "Accepts multiple elements."},
     {"3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."},
     {"6.2.0", "Added the `GT` and `LT` options."},
 };
-static const command_arg_t args_328[] = {
+static const command_arg_t args_331[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_329[] = {
+static const command_arg_t args_332[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_330[] = {
+static const command_arg_t args_333[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_331[] = {
+static const command_arg_t args_334[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_332[] = {
+static const command_arg_t args_335[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"increment", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_333[] = {
-    {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_334[] = {
-    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_333, 3},
-    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-};
-static const command_arg_t args_335[] = {
-    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"limit", "integer", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_336[] = {
     {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
@@ -1186,67 +1178,68 @@ static const command_arg_t args_336[] = {
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_337[] = {
-    {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_336, 3},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_338[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"limit", "integer", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_339[] = {
+    {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_340[] = {
+    {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_339, 2},
-    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_339, 3},
 };
 static const command_arg_t args_341[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_342[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_343[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_342, 2},
+    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_344[] = {
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
 static const command_arg_t args_345[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"options", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_344, 2},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_346[] = {"nondeterministic_output"};
-static const command_arg_t args_347[] = {
-    {"byscore", "pure-token", -1, "BYSCORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"bylex", "pure-token", -1, "BYLEX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_348[] = {
-    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_349[] = {
+static const command_arg_t args_346[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"start", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"stop", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"sortby", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_347, 2},
-    {"rev", "pure-token", -1, "REV", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_348, 2},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_347[] = {
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_350[] = {
-    {"6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."},
+static const command_arg_t args_348[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"options", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_347, 2},
+};
+static const char *const tips_349[] = {"nondeterministic_output"};
+static const command_arg_t args_350[] = {
+    {"byscore", "pure-token", -1, "BYSCORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"bylex", "pure-token", -1, "BYLEX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_351[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
@@ -1254,135 +1247,151 @@ static const command_arg_t args_351[] = {
 };
 static const command_arg_t args_352[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_351, 2},
+    {"start", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"stop", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"sortby", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_350, 2},
+    {"rev", "pure-token", -1, "REV", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_351, 2},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_353[] = {
+static const command_history_t history_353[] = {
+    {"6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."},
+};
+static const command_arg_t args_354[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_354[] = {
+static const command_arg_t args_355[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_354, 2},
+};
+static const command_arg_t args_356[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_357[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, "2.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_353, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_356, 2},
 };
-static const command_history_t history_355[] = {
+static const command_history_t history_358[] = {
     {"2.0.0", "Added the `WITHSCORES` modifier."},
 };
-static const command_arg_t args_356[] = {
+static const command_arg_t args_359[] = {
     {"byscore", "pure-token", -1, "BYSCORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"bylex", "pure-token", -1, "BYLEX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_357[] = {
+static const command_arg_t args_360[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_358[] = {
+static const command_arg_t args_361[] = {
     {"dst", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"src", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"sortby", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_356, 2},
+    {"sortby", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_359, 2},
     {"rev", "pure-token", -1, "REV", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_357, 2},
-};
-static const command_arg_t args_359[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_360[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-};
-static const command_history_t history_361[] = {
-    {"2.4.0", "Accepts multiple elements."},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_360, 2},
 };
 static const command_arg_t args_362[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_363[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_364[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+static const command_history_t history_364[] = {
+    {"2.4.0", "Accepts multiple elements."},
 };
 static const command_arg_t args_365[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_366[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_367[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_368[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_366[] = {
+static const command_arg_t args_369[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_367[] = {
+static const command_arg_t args_370[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_366, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_369, 2},
 };
-static const command_arg_t args_368[] = {
+static const command_arg_t args_371[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_369[] = {
+static const command_arg_t args_372[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_368, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_371, 2},
 };
-static const command_history_t history_370[] = {
+static const command_history_t history_373[] = {
     {"2.1.6", "`min` and `max` can be exclusive."},
 };
-static const command_arg_t args_371[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_372[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-};
-static const char *const tips_373[] = {"nondeterministic_output"};
 static const command_arg_t args_374[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_375[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const char *const tips_376[] = {"nondeterministic_output"};
+static const command_arg_t args_377[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_378[] = {
     {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_376[] = {
+static const command_arg_t args_379[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_375, 3},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_378, 3},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_377[] = {
+static const command_arg_t args_380[] = {
     {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_378[] = {
+static const command_arg_t args_381[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_377, 3},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_380, 3},
 };
 
 static const command_doc_t docs[] = {
@@ -1670,206 +1679,216 @@ static const command_doc_t docs[] = {
      NULL, 0, args_223, 3, NULL, 0, NULL, 0},
     {"psubscribe", "Listen for messages published to channels matching the given patterns", "2.0.0", "pubsub", "O(N) where N is the number of patterns the client is already subscribed to.", 0, NULL, NULL,
      NULL, 0, args_225, 1, NULL, 0, NULL, 0},
+    {"psync", "Internal command used for replication", "2.8.0", "server", NULL, 0, NULL, NULL,
+     NULL, 0, args_226, 2, NULL, 0, NULL, 0},
     {"pttl", "Get the time to live for a key in milliseconds", "2.6.0", "generic", "O(1)", 0, NULL, NULL,
-     history_227, 1, args_226, 1, tips_228, 1, NULL, 0},
+     history_228, 1, args_227, 1, tips_229, 1, NULL, 0},
     {"publish", "Post a message to a channel", "2.0.0", "pubsub", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", 0, NULL, NULL,
-     NULL, 0, args_229, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_230, 2, NULL, 0, NULL, 0},
     {"pubsub", "A container for Pub/Sub commands", "2.8.0", "pubsub", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"pubsub|channels", "List active channels", "2.8.0", "pubsub", "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", 0, NULL, NULL,
-     NULL, 0, args_230, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_231, 1, NULL, 0, NULL, 0},
     {"pubsub|help", "Show helpful text about the different subcommands", "6.2.0", "pubsub", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"pubsub|numpat", "Get the count of unique patterns pattern subscriptions", "2.8.0", "pubsub", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"pubsub|numsub", "Get the count of subscribers for channels", "2.8.0", "pubsub", "O(N) for the NUMSUB subcommand, where N is the number of requested channels", 0, NULL, NULL,
-     NULL, 0, args_231, 1, NULL, 0, NULL, 0},
-    {"pubsub|shardchannels", "List active shard channels", "7.0.0", "pubsub", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", 0, NULL, NULL,
      NULL, 0, args_232, 1, NULL, 0, NULL, 0},
-    {"pubsub|shardnumsub", "Get the count of subscribers for shard channels", "7.0.0", "pubsub", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", 0, NULL, NULL,
+    {"pubsub|shardchannels", "List active shard channels", "7.0.0", "pubsub", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", 0, NULL, NULL,
      NULL, 0, args_233, 1, NULL, 0, NULL, 0},
-    {"punsubscribe", "Stop listening for messages posted to channels matching the given patterns", "2.0.0", "pubsub", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", 0, NULL, NULL,
+    {"pubsub|shardnumsub", "Get the count of subscribers for shard channels", "7.0.0", "pubsub", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", 0, NULL, NULL,
      NULL, 0, args_234, 1, NULL, 0, NULL, 0},
+    {"punsubscribe", "Stop listening for messages posted to channels matching the given patterns", "2.0.0", "pubsub", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", 0, NULL, NULL,
+     NULL, 0, args_235, 1, NULL, 0, NULL, 0},
     {"quit", "Close the connection", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"randomkey", "Return a random key from the keyspace", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_235, 2, NULL, 0},
+     NULL, 0, NULL, 0, tips_236, 2, NULL, 0},
     {"rename", "Rename a key", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_236, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_237, 2, NULL, 0, NULL, 0},
     {"renamenx", "Rename a key, only if the new key does not exist", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     history_238, 1, args_237, 2, NULL, 0, NULL, 0},
+     history_239, 1, args_238, 2, NULL, 0, NULL, 0},
+    {"replconf", "An internal command for configuring the replication stream", "3.0.0", "server", "O(1)", CMD_DOC_SYSCMD, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"reset", "Reset the connection", "6.2.0", "connection", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"restore", "Create a key using the provided serialized value, previously obtained using DUMP.", "2.6.0", "generic", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", 0, NULL, NULL,
-     history_240, 3, args_239, 7, NULL, 0, NULL, 0},
+     history_241, 3, args_240, 7, NULL, 0, NULL, 0},
+    {"role", "Return the role of the instance in the context of replication", "2.8.12", "server", "O(1)", 0, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"rpop", "Remove and get the last elements in a list", "1.0.0", "list", "O(N) where N is the number of elements returned", 0, NULL, NULL,
-     history_242, 1, args_241, 2, NULL, 0, NULL, 0},
+     history_243, 1, args_242, 2, NULL, 0, NULL, 0},
     {"rpoplpush", "Remove the last element in a list, prepend it to another list and return it", "1.2.0", "list", "O(1)", CMD_DOC_DEPRECATED, "6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments",
-     NULL, 0, args_243, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_244, 2, NULL, 0, NULL, 0},
     {"rpush", "Append one or multiple elements to a list", "1.0.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
-     history_245, 1, args_244, 2, NULL, 0, NULL, 0},
+     history_246, 1, args_245, 2, NULL, 0, NULL, 0},
     {"rpushx", "Append an element to a list, only if the list exists", "2.2.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
-     history_247, 1, args_246, 2, NULL, 0, NULL, 0},
+     history_248, 1, args_247, 2, NULL, 0, NULL, 0},
     {"sadd", "Add one or more members to a set", "1.0.0", "set", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
-     history_249, 1, args_248, 2, NULL, 0, NULL, 0},
+     history_250, 1, args_249, 2, NULL, 0, NULL, 0},
     {"save", "Synchronously save the dataset to disk", "1.0.0", "server", "O(N) where N is the total number of keys in all databases", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"scan", "Incrementally iterate the keys space", "2.8.0", "generic", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", 0, NULL, NULL,
-     history_251, 1, args_250, 4, tips_252, 2, NULL, 0},
+     history_252, 1, args_251, 4, tips_253, 2, NULL, 0},
     {"scard", "Get the number of members in a set", "1.0.0", "set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_253, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_254, 1, NULL, 0, NULL, 0},
     {"sdiff", "Subtract multiple sets", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_254, 1, tips_255, 1, NULL, 0},
+     NULL, 0, args_255, 1, tips_256, 1, NULL, 0},
     {"sdiffstore", "Subtract multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_256, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_257, 2, NULL, 0, NULL, 0},
     {"select", "Change the selected database for the current connection", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_257, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_258, 1, NULL, 0, NULL, 0},
     {"set", "Set the string value of a key", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     history_261, 4, args_260, 5, NULL, 0, notes_262, 1},
+     history_262, 4, args_261, 5, NULL, 0, notes_263, 1},
     {"setbit", "Sets or clears the bit at offset in the string value stored at key", "2.2.0", "bitmap", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_263, 3, NULL, 0, NULL, 0},
-    {"setex", "Set the value and expiration of a key", "2.0.0", "string", "O(1)", 0, NULL, NULL,
      NULL, 0, args_264, 3, NULL, 0, NULL, 0},
+    {"setex", "Set the value and expiration of a key", "2.0.0", "string", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_265, 3, NULL, 0, NULL, 0},
     {"setnx", "Set the value of a key, only if the key does not exist", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_265, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_266, 2, NULL, 0, NULL, 0},
     {"setrange", "Overwrite part of a string at key starting at the specified offset", "2.2.0", "string", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", 0, NULL, NULL,
-     NULL, 0, args_266, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_267, 3, NULL, 0, NULL, 0},
     {"shutdown", "Synchronously save the dataset to disk and then shut down the server", "1.0.0", "server", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", 0, NULL, NULL,
-     history_269, 1, args_268, 4, NULL, 0, NULL, 0},
+     history_270, 1, args_269, 4, NULL, 0, NULL, 0},
     {"sinter", "Intersect multiple sets", "1.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
-     NULL, 0, args_270, 1, tips_271, 1, NULL, 0},
+     NULL, 0, args_271, 1, tips_272, 1, NULL, 0},
     {"sintercard", "Intersect multiple sets and return the cardinality of the result", "7.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
-     NULL, 0, args_272, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_273, 3, NULL, 0, NULL, 0},
     {"sinterstore", "Intersect multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
-     NULL, 0, args_273, 2, NULL, 0, NULL, 0},
-    {"sismember", "Determine if a given value is a member of a set", "1.0.0", "set", "O(1)", 0, NULL, NULL,
      NULL, 0, args_274, 2, NULL, 0, NULL, 0},
+    {"sismember", "Determine if a given value is a member of a set", "1.0.0", "set", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_275, 2, NULL, 0, NULL, 0},
     {"slowlog", "A container for slow log commands", "2.2.12", "server", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"slowlog|get", "Get the slow log's entries", "2.2.12", "server", "O(N) where N is the number of entries returned", 0, NULL, NULL,
-     history_276, 1, args_275, 1, tips_277, 2, NULL, 0},
+     history_277, 1, args_276, 1, tips_278, 2, NULL, 0},
     {"slowlog|help", "Show helpful text about the different subcommands", "6.2.0", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"slowlog|len", "Get the slow log's length", "2.2.12", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_278, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_279, 3, NULL, 0},
     {"slowlog|reset", "Clear all entries from the slow log", "2.2.12", "server", "O(N) where N is the number of entries in the slowlog", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_279, 2, NULL, 0},
+     NULL, 0, NULL, 0, tips_280, 2, NULL, 0},
     {"smembers", "Get all the members in a set", "1.0.0", "set", "O(N) where N is the set cardinality.", 0, NULL, NULL,
-     NULL, 0, args_280, 1, tips_281, 1, NULL, 0},
+     NULL, 0, args_281, 1, tips_282, 1, NULL, 0},
     {"smismember", "Returns the membership associated with the given elements for a set", "6.2.0", "set", "O(N) where N is the number of elements being checked for membership", 0, NULL, NULL,
-     NULL, 0, args_282, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_283, 2, NULL, 0, NULL, 0},
     {"smove", "Move a member from one set to another", "1.0.0", "set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_283, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_284, 3, NULL, 0, NULL, 0},
     {"sort", "Sort the elements in a list, set or sorted set", "1.0.0", "generic", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", 0, NULL, NULL,
-     NULL, 0, args_286, 7, NULL, 0, notes_287, 3},
+     NULL, 0, args_287, 7, NULL, 0, notes_288, 3},
     {"sort_ro", "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", "generic", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", 0, NULL, NULL,
-     NULL, 0, args_290, 6, NULL, 0, notes_291, 2},
+     NULL, 0, args_291, 6, NULL, 0, notes_292, 2},
     {"spop", "Remove and return one or multiple random members from a set", "1.0.0", "set", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", 0, NULL, NULL,
-     history_293, 1, args_292, 2, tips_294, 1, NULL, 0},
+     history_294, 1, args_293, 2, tips_295, 1, NULL, 0},
     {"spublish", "Post a message to a shard channel", "7.0.0", "pubsub", "O(N) where N is the number of clients subscribed to the receiving shard channel.", 0, NULL, NULL,
-     NULL, 0, args_295, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_296, 2, NULL, 0, NULL, 0},
     {"srandmember", "Get one or multiple random members from a set", "1.0.0", "set", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", 0, NULL, NULL,
-     history_297, 1, args_296, 2, tips_298, 1, NULL, 0},
+     history_298, 1, args_297, 2, tips_299, 1, NULL, 0},
     {"srem", "Remove one or more members from a set", "1.0.0", "set", "O(N) where N is the number of members to be removed.", 0, NULL, NULL,
-     history_300, 1, args_299, 2, NULL, 0, NULL, 0},
+     history_301, 1, args_300, 2, NULL, 0, NULL, 0},
     {"sscan", "Incrementally iterate Set elements", "2.8.0", "set", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
-     NULL, 0, args_301, 4, tips_302, 1, NULL, 0},
+     NULL, 0, args_302, 4, tips_303, 1, NULL, 0},
     {"ssubscribe", "Listen for messages published to the given shard channels", "7.0.0", "pubsub", "O(N) where N is the number of shard channels to subscribe to.", 0, NULL, NULL,
-     NULL, 0, args_303, 1, NULL, 0, NULL, 0},
-    {"strlen", "Get the length of the value stored in a key", "2.2.0", "string", "O(1)", 0, NULL, NULL,
      NULL, 0, args_304, 1, NULL, 0, NULL, 0},
-    {"subscribe", "Listen for messages published to the given channels", "2.0.0", "pubsub", "O(N) where N is the number of channels to subscribe to.", 0, NULL, NULL,
+    {"strlen", "Get the length of the value stored in a key", "2.2.0", "string", "O(1)", 0, NULL, NULL,
      NULL, 0, args_305, 1, NULL, 0, NULL, 0},
+    {"subscribe", "Listen for messages published to the given channels", "2.0.0", "pubsub", "O(N) where N is the number of channels to subscribe to.", 0, NULL, NULL,
+     NULL, 0, args_306, 1, NULL, 0, NULL, 0},
     {"substr", "Get a substring of the string stored at a key", "1.0.0", "string", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", CMD_DOC_DEPRECATED, "2.0.0", "`GETRANGE`",
-     NULL, 0, args_306, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_307, 3, NULL, 0, NULL, 0},
     {"sunion", "Add multiple sets", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_307, 1, tips_308, 1, NULL, 0},
+     NULL, 0, args_308, 1, tips_309, 1, NULL, 0},
     {"sunionstore", "Add multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_309, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_310, 2, NULL, 0, NULL, 0},
     {"sunsubscribe", "Stop listening for messages posted to the given shard channels", "7.0.0", "pubsub", "O(N) where N is the number of clients already subscribed to a shard channel.", 0, NULL, NULL,
-     NULL, 0, args_310, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_311, 1, NULL, 0, NULL, 0},
     {"swapdb", "Swaps two Redis databases", "4.0.0", "server", "O(N) where N is the count of clients watching or blocking on keys from both databases.", 0, NULL, NULL,
-     NULL, 0, args_311, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_312, 2, NULL, 0, NULL, 0},
+    {"sync", "Internal command used for replication", "1.0.0", "server", NULL, 0, NULL, NULL,
+     NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"time", "Return the current server time", "2.6.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_312, 1, NULL, 0},
+     NULL, 0, NULL, 0, tips_313, 1, NULL, 0},
     {"touch", "Alters the last access time of a key(s). Returns the number of existing keys specified.", "3.2.1", "generic", "O(N) where N is the number of keys that will be touched.", 0, NULL, NULL,
-     NULL, 0, args_313, 1, tips_314, 2, NULL, 0},
+     NULL, 0, args_314, 1, tips_315, 2, NULL, 0},
     {"ttl", "Get the time to live for a key in seconds", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     history_316, 1, args_315, 1, tips_317, 1, NULL, 0},
+     history_317, 1, args_316, 1, tips_318, 1, NULL, 0},
     {"type", "Determine the type stored at key", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_318, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_319, 1, NULL, 0, NULL, 0},
     {"unlink", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0", "generic", "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", 0, NULL, NULL,
-     NULL, 0, args_319, 1, tips_320, 2, NULL, 0},
+     NULL, 0, args_320, 1, tips_321, 2, NULL, 0},
     {"unsubscribe", "Stop listening for messages posted to the given channels", "2.0.0", "pubsub", "O(N) where N is the number of clients already subscribed to a channel.", 0, NULL, NULL,
-     NULL, 0, args_321, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_322, 1, NULL, 0, NULL, 0},
     {"unwatch", "Forget about all watched keys", "2.2.0", "transactions", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
+    {"wait", "Wait for the synchronous replication of all the write commands sent in the context of the current connection", "3.0.0", "generic", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_323, 2, tips_324, 2, NULL, 0},
     {"watch", "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0", "transactions", "O(1) for every key.", 0, NULL, NULL,
-     NULL, 0, args_322, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_325, 1, NULL, 0, NULL, 0},
     {"zadd", "Add one or more members to a sorted set, or update its score if it already exists", "1.2.0", "sorted-set", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", 0, NULL, NULL,
-     history_327, 3, args_326, 6, NULL, 0, NULL, 0},
+     history_330, 3, args_329, 6, NULL, 0, NULL, 0},
     {"zcard", "Get the number of members in a sorted set", "1.2.0", "sorted-set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_328, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_331, 1, NULL, 0, NULL, 0},
     {"zcount", "Count the members in a sorted set with scores within the given values", "2.0.0", "sorted-set", "O(log(N)) with N being the number of elements in the sorted set.", 0, NULL, NULL,
-     NULL, 0, args_329, 3, NULL, 0, NULL, 0},
-    {"zdiff", "Subtract multiple sorted sets", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
-     NULL, 0, args_330, 3, NULL, 0, NULL, 0},
-    {"zdiffstore", "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
-     NULL, 0, args_331, 3, NULL, 0, NULL, 0},
-    {"zincrby", "Increment the score of a member in a sorted set", "1.2.0", "sorted-set", "O(log(N)) where N is the number of elements in the sorted set.", 0, NULL, NULL,
      NULL, 0, args_332, 3, NULL, 0, NULL, 0},
-    {"zinter", "Intersect multiple sorted sets", "6.2.0", "sorted-set", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
-     NULL, 0, args_334, 5, NULL, 0, NULL, 0},
-    {"zintercard", "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", "sorted-set", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", 0, NULL, NULL,
+    {"zdiff", "Subtract multiple sorted sets", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
+     NULL, 0, args_333, 3, NULL, 0, NULL, 0},
+    {"zdiffstore", "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
+     NULL, 0, args_334, 3, NULL, 0, NULL, 0},
+    {"zincrby", "Increment the score of a member in a sorted set", "1.2.0", "sorted-set", "O(log(N)) where N is the number of elements in the sorted set.", 0, NULL, NULL,
      NULL, 0, args_335, 3, NULL, 0, NULL, 0},
-    {"zinterstore", "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "sorted-set", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
+    {"zinter", "Intersect multiple sorted sets", "6.2.0", "sorted-set", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
      NULL, 0, args_337, 5, NULL, 0, NULL, 0},
-    {"zlexcount", "Count the number of members in a sorted set between a given lexicographical range", "2.8.9", "sorted-set", "O(log(N)) with N being the number of elements in the sorted set.", 0, NULL, NULL,
+    {"zintercard", "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", "sorted-set", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", 0, NULL, NULL,
      NULL, 0, args_338, 3, NULL, 0, NULL, 0},
+    {"zinterstore", "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "sorted-set", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
+     NULL, 0, args_340, 5, NULL, 0, NULL, 0},
+    {"zlexcount", "Count the number of members in a sorted set between a given lexicographical range", "2.8.9", "sorted-set", "O(log(N)) with N being the number of elements in the sorted set.", 0, NULL, NULL,
+     NULL, 0, args_341, 3, NULL, 0, NULL, 0},
     {"zmpop", "Remove and return members with scores in a sorted set", "7.0.0", "sorted-set", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
-     NULL, 0, args_340, 4, NULL, 0, NULL, 0},
+     NULL, 0, args_343, 4, NULL, 0, NULL, 0},
     {"zmscore", "Get the score associated with the given members in a sorted set", "6.2.0", "sorted-set", "O(N) where N is the number of members being requested.", 0, NULL, NULL,
-     NULL, 0, args_341, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_344, 2, NULL, 0, NULL, 0},
     {"zpopmax", "Remove and return members with the highest scores in a sorted set", "5.0.0", "sorted-set", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
-     NULL, 0, args_342, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_345, 2, NULL, 0, NULL, 0},
     {"zpopmin", "Remove and return members with the lowest scores in a sorted set", "5.0.0", "sorted-set", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
-     NULL, 0, args_343, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_346, 2, NULL, 0, NULL, 0},
     {"zrandmember", "Get one or multiple random elements from a sorted set", "6.2.0", "sorted-set", "O(N) where N is the number of elements returned", 0, NULL, NULL,
-     NULL, 0, args_345, 2, tips_346, 1, NULL, 0},
+     NULL, 0, args_348, 2, tips_349, 1, NULL, 0},
     {"zrange", "Return a range of members in a sorted set", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", 0, NULL, NULL,
-     history_350, 1, args_349, 7, NULL, 0, NULL, 0},
+     history_353, 1, args_352, 7, NULL, 0, NULL, 0},
     {"zrangebylex", "Return a range of members in a sorted set, by lexicographical range", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `BYLEX` argument",
-     NULL, 0, args_352, 4, NULL, 0, NULL, 0},
+     NULL, 0, args_355, 4, NULL, 0, NULL, 0},
     {"zrangebyscore", "Return a range of members in a sorted set, by score", "1.0.5", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `BYSCORE` argument",
-     history_355, 1, args_354, 5, NULL, 0, NULL, 0},
+     history_358, 1, args_357, 5, NULL, 0, NULL, 0},
     {"zrangestore", "Store a range of members from sorted set into another key", "6.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", 0, NULL, NULL,
-     NULL, 0, args_358, 7, NULL, 0, NULL, 0},
+     NULL, 0, args_361, 7, NULL, 0, NULL, 0},
     {"zrank", "Determine the index of a member in a sorted set", "2.0.0", "sorted-set", "O(log(N))", 0, NULL, NULL,
-     NULL, 0, args_359, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_362, 2, NULL, 0, NULL, 0},
     {"zrem", "Remove one or more members from a sorted set", "1.2.0", "sorted-set", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", 0, NULL, NULL,
-     history_361, 1, args_360, 2, NULL, 0, NULL, 0},
+     history_364, 1, args_363, 2, NULL, 0, NULL, 0},
     {"zremrangebylex", "Remove all members in a sorted set between the given lexicographical range", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
-     NULL, 0, args_362, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_365, 3, NULL, 0, NULL, 0},
     {"zremrangebyrank", "Remove all members in a sorted set within the given indexes", "2.0.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
-     NULL, 0, args_363, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_366, 3, NULL, 0, NULL, 0},
     {"zremrangebyscore", "Remove all members in a sorted set within the given scores", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
-     NULL, 0, args_364, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_367, 3, NULL, 0, NULL, 0},
     {"zrevrange", "Return a range of members in a sorted set, by index, with scores ordered from high to low", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` argument",
-     NULL, 0, args_365, 4, NULL, 0, NULL, 0},
+     NULL, 0, args_368, 4, NULL, 0, NULL, 0},
     {"zrevrangebylex", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments",
-     NULL, 0, args_367, 4, NULL, 0, NULL, 0},
+     NULL, 0, args_370, 4, NULL, 0, NULL, 0},
     {"zrevrangebyscore", "Return a range of members in a sorted set, by score, with scores ordered from high to low", "2.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` and `BYSCORE` arguments",
-     history_370, 1, args_369, 5, NULL, 0, NULL, 0},
+     history_373, 1, args_372, 5, NULL, 0, NULL, 0},
     {"zrevrank", "Determine the index of a member in a sorted set, with scores ordered from high to low", "2.0.0", "sorted-set", "O(log(N))", 0, NULL, NULL,
-     NULL, 0, args_371, 2, NULL, 0, NULL, 0},
-    {"zscan", "Incrementally iterate sorted sets elements and associated scores", "2.8.0", "sorted-set", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
-     NULL, 0, args_372, 4, tips_373, 1, NULL, 0},
-    {"zscore", "Get the score associated with the given member in a sorted set", "1.2.0", "sorted-set", "O(1)", 0, NULL, NULL,
      NULL, 0, args_374, 2, NULL, 0, NULL, 0},
+    {"zscan", "Incrementally iterate sorted sets elements and associated scores", "2.8.0", "sorted-set", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
+     NULL, 0, args_375, 4, tips_376, 1, NULL, 0},
+    {"zscore", "Get the score associated with the given member in a sorted set", "1.2.0", "sorted-set", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_377, 2, NULL, 0, NULL, 0},
     {"zunion", "Add multiple sorted sets", "6.2.0", "sorted-set", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
-     NULL, 0, args_376, 5, NULL, 0, NULL, 0},
+     NULL, 0, args_379, 5, NULL, 0, NULL, 0},
     {"zunionstore", "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "sorted-set", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
-     NULL, 0, args_378, 5, NULL, 0, NULL, 0},
+     NULL, 0, args_381, 5, NULL, 0, NULL, 0},
 };
 
 #define NDOCS ((int)(sizeof(docs) / sizeof(docs[0])))

@@ -14,6 +14,7 @@
 #include "server/multi.h"
 #include "server/persist.h"
 #include "server/propagate.h"
+#include "server/repl.h"
 #include "server/server.h"
 
 void reply_wrong_arity(client_t *c)
@@ -212,6 +213,13 @@ int dispatch_command(client_t *c)
          strcmp(cmd->fullname, "ping") == 0)) {
         rejected(c, cmd);
         reply_error(&c->reply, disk_error);
+        return DISPATCH_DONE;
+    }
+    /* Gate 5c: min-replicas-to-write: not enough good replicas. */
+    if (((cmd->flags & CMD_WRITE) || (multi_is_exec(cmd) && (multi_queued_flags(c) & CMD_WRITE))) &&
+        repl_writes_refused()) {
+        rejected(c, cmd);
+        reply_error(&c->reply, repl_noreplicas_error);
         return DISPATCH_DONE;
     }
     /* Gate 6: RESP2 subscriber context (pub/sub). */

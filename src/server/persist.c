@@ -18,6 +18,7 @@
 #include "db/rdb.h"
 #include "server/aof.h"
 #include "server/config.h"
+#include "server/repl.h"
 #include "server/server.h"
 #include "server/supervise.h"
 
@@ -128,6 +129,7 @@ int persist_write_rdb(const char *path)
     rdb_aux_t aux = {0};
     aux.ctime = clock_wall_ms() / 1000;
     aux.used_mem = server_used_memory();
+    repl_fill_aux(&aux);
     int rc = rdb_save(&w, srv.dbs, srv.ndbs, &aux);
     rdb_writer_destroy(&w);
     if (rc == 0)
@@ -294,6 +296,7 @@ static void child_done(int status)
     close(cow_pipe[0]);
     cow_pipe[0] = -1;
     persist.child_pid = -1;
+    repl_bgsave_done(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* BGSAVE SCHEDULE while an AOF rewrite runs: started by the cron. */

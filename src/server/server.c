@@ -22,6 +22,7 @@
 #include "server/aof.h"
 #include "server/persist.h"
 #include "server/propagate.h"
+#include "server/repl.h"
 #include "server/pubsub.h"
 #include "server/supervise.h"
 
@@ -216,6 +217,7 @@ static void before_flush(void *arg)
 {
     UNUSED(arg);
     blocking_resume_clients();
+    repl_before_flush();
     /* Written (and fsynced when appendfsync is always) before the replies
      * that acknowledge the writes are flushed. */
     aof_flush(false);
@@ -324,6 +326,7 @@ static void cron_cb(uv_timer_t *t)
         server_apply_maxmemory();
     persist_cron();
     aof_cron();
+    repl_cron();
 }
 
 void server_apply_hz(void)
@@ -441,6 +444,7 @@ int server_init(void)
     srv.dbs = db_array_new(srv.ndbs);
     notify_init();
     propagate_init();
+    repl_init();
     multi_init();
     db_env.lfu_log_factor = (int)cfg.lfu_log_factor;
     db_env.lfu_decay_time = (int)cfg.lfu_decay_time;
@@ -480,6 +484,7 @@ void server_destroy(void)
     pubsub_destroy();
     multi_destroy();
     blocking_shutdown();
+    repl_shutdown();
     for (int i = 0; i < srv.nlisteners; i++)
         listener_close(srv.listeners[i]);
     srv.nlisteners = 0;

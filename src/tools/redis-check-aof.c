@@ -10,9 +10,11 @@
  */
 #include <config.h>
 
-#define RH_CHECK_RDB_NO_MAIN 1
-#include "redis-check-rdb.c"
-
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -20,9 +22,11 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "db/aof_format.h"
+#include "tools/rdb_check.h"
 
 /* Outcomes of one file, as the summary line names them. */
 enum check_result {
@@ -155,41 +159,52 @@ static bool check_command(aof_check_t *c, const aof_reader_t *r)
     return true;
 }
 
-/* Reads items until the end or the first problem. Returns CHECK_OK, or
- * CHECK_TS_TRUNCATED when a timestamp cut the file. */
+/* How reading stopped (an enum aof_item), as the report's error line. */
+static void note_stop(aof_check_t *c, const aof_reader_t *r, int rc)
+{
+    if (rc == AOF_ITEM_BAD && r->err_at_start) {
+        printf("AOF %s format error\n", c->name);
+        return;
+    }
+    if (rc == AOF_ITEM_BAD || (rc == AOF_ITEM_TRUNCATED && r->err_msg[0] != '\0'))
+        set_error(c, r->err_offset, "%s", r->err_msg);
+    if (rc == AOF_ITEM_TRUNCATED)
+        c->epos = r->err_offset;
+    if (rc != AOF_ITEM_BAD && c->multi != 0 && c->error[0] == '\0')
+        set_error(c, c->epos, "Reached EOF before reading EXEC for MULTI");
+}
+
+/* Reads items until the end or the first problem; c->pos is then where
+ * the sound part ends. Returns CHECK_OK, or CHECK_TS_TRUNCATED when a
+ * timestamp cut the file. */
 static int scan_items(aof_check_t *c, aof_reader_t *r)
 {
+    int rc;
     for (;;) {
         if (c->multi == 0)
             c->pos = r->offset;
-        int rc = aof_reader_next(r);
+        rc = aof_reader_next(r);
         if (rc < 0)
             fail_exit("Failed to read from AOF %s, aborting...\n", c->name);
         if (rc == AOF_ITEM_COMMAND && check_command(c, r))
             continue;
-        if (rc == AOF_ITEM_ANNOTATION || (rc == AOF_ITEM_TRUNCATED && r->err_in_annotation)) {
-            /* Redis takes an annotation cut by the end of the file as whole. */
-            if (!check_annotation(c, r))
-                return CHECK_TS_TRUNCATED;
-            if (rc == AOF_ITEM_ANNOTATION)
-                continue;
-            c->pos = c->multi == 0 ? (uint64_t)c->size : c->pos;
+        bool cut_annotation = rc == AOF_ITEM_TRUNCATED && r->err_in_annotation;
+        if (rc != AOF_ITEM_ANNOTATION && !cut_annotation)
+            break;
+        if (!check_annotation(c, r))
+            return CHECK_TS_TRUNCATED;
+        if (cut_annotation) {
+            /* Redis takes an annotation cut by the end of the file as
+             * whole, and the file as ending after it. */
+            if (c->multi == 0)
+                c->pos = (uint64_t)c->size;
             rc = AOF_ITEM_END;
+            break;
         }
-        if (rc == AOF_ITEM_END || rc == AOF_ITEM_TRUNCATED) {
-            if (r->err_msg[0] != '\0' && rc == AOF_ITEM_TRUNCATED)
-                set_error(c, r->err_offset, "%s", r->err_msg);
-            if (rc == AOF_ITEM_TRUNCATED)
-                c->epos = r->err_offset;
-            if (c->multi != 0 && c->error[0] == '\0')
-                set_error(c, c->epos, "Reached EOF before reading EXEC for MULTI");
-        } else if (rc == AOF_ITEM_BAD && r->err_at_start) {
-            printf("AOF %s format error\n", c->name);
-        } else if (rc == AOF_ITEM_BAD) {
-            set_error(c, r->err_offset, "%s", r->err_msg);
-        }
-        return CHECK_OK;
     }
+    if (rc != AOF_ITEM_COMMAND)
+        note_stop(c, r, rc);
+    return CHECK_OK;
 }
 
 /* A tail to cut: with --fix (after asking), else the file is refused. */
@@ -198,7 +213,7 @@ static int fix_tail(aof_check_t *c, uint64_t diff)
     if (!G.fix)
         fail_exit("AOF %s is not valid. Use the --fix option to try fixing it.\n", c->name);
     if (!c->last_file)
-        fail_exit("Failed to fix %s. AOF is not the last file.\n", c->name);
+        fail_exit("Failed to truncate AOF %s because it is not the last file\n", c->name);
     printf("This will shrink the AOF %s from %lld bytes, with %llu bytes, to %llu bytes\n",
            c->name, (long long)c->size, (unsigned long long)diff, (unsigned long long)c->pos);
     printf("Continue? [y/N]: ");

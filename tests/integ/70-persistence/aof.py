@@ -360,7 +360,7 @@ def case_files_and_restart(fsync, how):
     r = s.client()
     if fsync == "always":
         t.ok(os.path.isdir(adir(s)), "appendonly yes creates %s in dir" % DIRNAME)
-        t.is_(files(s), layout(1, [1]), "a base, an incremental file and the manifest")
+        t.is_(settled_files(s, layout(1, [1])), layout(1, [1]), "a base, an incremental file and the manifest")
         t.is_(manifest(s), manifest_text(1, [1]), "the manifest's text is Redis's")
         t.is_(info(r, "aof_enabled"), 1, "INFO aof_enabled:1")
     populate(s)
@@ -406,7 +406,7 @@ def case_switch_from_rdb():
     set_conf(s, "appendonly yes")
     s.start()
     same_data(s, want_d, want_s, "dump.rdb, then appendonly yes")
-    t.is_(files(s), layout(1, [1]), "the RDB's data is written as the first base")
+    t.is_(settled_files(s, layout(1, [1])), layout(1, [1]), "the RDB's data is written as the first base")
     t.ok("Creating AOF base file appendonly.aof.1.base.rdb on server start" in s.log_text(),
           "... and logged as Redis does")
     os.unlink(os.path.join(s.dir, "dump.rdb"))
@@ -422,7 +422,7 @@ def case_config_set():
     t.is_(r.config_set("appendonly", "yes"), True, "CONFIG SET appendonly yes")
     rewrite_done(r, 0)
     t.is_(info(r, "aof_enabled"), 1, "the AOF is on once the rewrite is done")
-    t.is_(files(s), layout(1, [1]), "the rewrite wrote the first base and incremental file")
+    t.is_(settled_files(s, layout(1, [1])), layout(1, [1]), "the rewrite wrote the first base and incremental file")
     t.is_(manifest(s), manifest_text(1, [1]), "... named by the manifest")
     more_writes(s, "after-config-set")
     want_d, want_s = digest(r), snapshot(s.port)
@@ -578,6 +578,18 @@ def case_expired_in_base():
 
 # ---- 3. BGREWRITEAOF -------------------------------------------------------------------
 
+def settled_files(s, want, timeout=5):
+    """The AOF directory's files once they equal want or the deadline
+    passes: history files are removed by a background thread after the
+    manifest switch, so a listing right after a rewrite can still hold them."""
+    deadline = time.monotonic() + timeout
+    got = files(s)
+    while got != want and time.monotonic() < deadline:
+        time.sleep(0.02)
+        got = files(s)
+    return got
+
+
 def pid_from_log(s, text):
     return int(s.log_text().split(text)[-1].split()[0])
 
@@ -591,7 +603,7 @@ def case_bgrewriteaof():
     t.is_(raw.cmd("BGREWRITEAOF"), "Background append only file rewriting started",
           "BGREWRITEAOF")
     rewrite_done(r, before)
-    t.is_(files(s), layout(2, [2]), "the base sequence moved on, the old files are gone")
+    t.is_(settled_files(s, layout(2, [2])), layout(2, [2]), "the base sequence moved on, the old files are gone")
     t.is_(manifest(s), manifest_text(2, [2]), "the manifest names the new base")
     t.is_(info(r, "aof_last_bgrewrite_status"), "ok", "aof_last_bgrewrite_status:ok")
     log = s.log_text()
@@ -699,7 +711,7 @@ def case_auto_rewrite():
 
 def case_no_preamble():
     s = aof_server("aof-use-rdb-preamble no\n")
-    t.is_(files(s), layout(1, [1], "aof"), "aof-use-rdb-preamble no: a .base.aof first base")
+    t.is_(settled_files(s, layout(1, [1], "aof")), layout(1, [1], "aof"), "aof-use-rdb-preamble no: a .base.aof first base")
     populate(s)
     r = s.client()
     r.config_set("aof-timestamp-enabled", "yes")

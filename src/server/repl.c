@@ -1,0 +1,798 @@
+#include <config.h>
+#include "server/repl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/check.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/queue.h"
+#include "core/strconv.h"
+#include "server/aof.h"
+#include "server/blocking.h"
+#include "server/cmd_handlers.h"
+#include "server/config.h"
+#include "server/dispatch.h"
+#include "server/persist.h"
+#include "server/propagate.h"
+#include "server/repl_backlog.h"
+#include "server/server.h"
+
+/* Output queued on a replica's connection before more of the stream (or of
+ * the snapshot file) is copied to it: the rest waits in the shared backlog. */
+#define PUMP_HIGH (256 * 1024)
+#define FILE_CHUNK (64 * 1024)
+
+const char repl_noreplicas_error[] = "NOREPLICAS Not enough good replicas to write.";
+
+typedef enum replica_state {
+    REPLICA_NONE,             /* Sent REPLCONF only. */
+    REPLICA_WAIT_BGSAVE_START, /* Waits for the next snapshot. */
+    REPLICA_WAIT_BGSAVE_END,   /* Its snapshot is being written. */
+    REPLICA_SEND_BULK,         /* The file is being sent. */
+    REPLICA_ONLINE,
+} replica_state_t;
+
+typedef struct repl_replica {
+    client_t *c;
+    TAILQ_ENTRY(repl_replica) link; /* R.replicas, once PSYNC/SYNC ran. */
+    bool listed;
+    replica_state_t state;
+    bool old_sync;       /* SYNC: no +FULLRESYNC line. */
+    bool capa_eof, capa_psync2;
+    repl_cursor_t cur;   /* The stream still to send. */
+    int fd;              /* Snapshot being sent, -1 when none. */
+    uint64_t file_size, file_sent;
+    long long port;      /* REPLCONF listening-port. */
+    char ip[64];         /* REPLCONF ip-address, or "" for the peer's. */
+    long long ack_off;
+    int64_t ack_ms;      /* Monotonic ms of the last ACK (or of going online). */
+} repl_replica_t;
+
+/* A client blocked in WAIT. */
+typedef struct repl_waiter {
+    client_t *c;
+    long long numreplicas;
+    long long offset;
+    int64_t deadline_ms; /* Monotonic; 0 = forever. */
+    TAILQ_ENTRY(repl_waiter) link;
+} repl_waiter_t;
+
+static struct {
+    repl_backlog_t *backlog;
+    long long offset;       /* master_repl_offset. */
+    long long second_offset; /* second_repl_offset, -1 when no replid2. */
+    int seldb;              /* The stream's selected db, -1: SELECT next. */
+    TAILQ_HEAD(, repl_replica) replicas;
+    int nreplicas;
+    int64_t no_replicas_since; /* Monotonic ms, for repl-backlog-ttl. */
+    int64_t last_ping_ms;
+    TAILQ_HEAD(, repl_waiter) waiters;
+    client_t **resume;       /* WAIT clients answered, resumed at the safe point. */
+    int nresume, resume_cap;
+    bool getack;
+    bool timer_init;
+    uv_timer_t timer;
+} R = {.second_offset = -1, .seldb = -1};
+
+repl_stats_t repl_stats;
+
+static void replica_drop(repl_replica_t *r, const char *why);
+static void check_waiters(void);
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* An integer option without a cfg field, read through CONFIG GET. */
+static long long option_ll(const char *name, long long dflt)
+{
+    str_t *v = config_get_value(name);
+    long long n = dflt;
+    if (v != NULL) {
+        if (strconv_to_ll(v->buf, v->len, &n) != 0)
+            n = dflt;
+        str_free(v);
+    }
+    return n;
+}
+
+static repl_replica_t *replica_of(client_t *c, bool create)
+{
+    repl_replica_t *r = c->repl;
+    if (r == NULL && create) {
+        r = alloc_calloc(sizeof(*r));
+        r->c = c;
+        r->fd = -1;
+        c->repl = r;
+    }
+    return r;
+}
+
+static const char *replica_ip(const repl_replica_t *r, char *buf, size_t n)
+{
+    if (r->ip[0] != '\0')
+        return r->ip;
+    snprintf(buf, n, "%s", client_peer(r->c));
+    char *colon = strrchr(buf, ':');
+    if (colon != NULL)
+        *colon = '\0';
+    return buf;
+}
+
+static const char *replica_name(const repl_replica_t *r)
+{
+    static char name[96];
+    char ip[64];
+    snprintf(name, sizeof(name), "%s:%lld", replica_ip(r, ip, sizeof(ip)), r->port);
+    return name;
+}
+
+long long repl_master_offset(void)
+{
+    return R.offset;
+}
+
+size_t repl_backlog_memory(void)
+{
+    return R.backlog != NULL ? R.backlog->alloc : 0;
+}
+
+/* ---- the stream ----------------------------------------------------------- */
+
+static void feed(const char *p, size_t n)
+{
+    repl_backlog_append(R.backlog, p, n);
+    R.offset = (long long)R.backlog->end - 1;
+}
+
+static void sink(int dbid, const char *resp, size_t n)
+{
+    if (R.backlog == NULL)
+        return;
+    if (dbid != R.seldb) {
+        char num[24], sel[64];
+        int k = snprintf(num, sizeof(num), "%d", dbid);
+        int m = snprintf(sel, sizeof(sel), "*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n", k, num);
+        feed(sel, (size_t)m);
+        R.seldb = dbid;
+    }
+    feed(resp, n);
+}
+
+/* Creates the backlog for the first replica, with a new replication ID as
+ * Redis does when no history can be continued. */
+static void backlog_create(void)
+{
+    for (int i = 0; i < 40; i++)
+        srv.replid[i] = "0123456789abcdef"[random() & 15];
+    srv.replid[40] = '\0';
+    memset(srv.replid2, '0', 40);
+    R.second_offset = -1;
+    R.backlog = repl_backlog_new((size_t)cfg.repl_backlog_size, (uint64_t)R.offset + 1, 0);
+    R.seldb = -1;
+    propagate_enable(PROPAGATE_REPL, true);
+    log_msg(LOG_LEVEL_NOTICE, "Replication backlog created, my new replication IDs are '%s' "
+                              "and '%s'", srv.replid, srv.replid2);
+}
+
+static void backlog_free(void)
+{
+    propagate_enable(PROPAGATE_REPL, false);
+    repl_backlog_free(R.backlog);
+    R.backlog = NULL;
+    /* A later replica cannot continue this history: new ID. */
+    for (int i = 0; i < 40; i++)
+        srv.replid[i] = "0123456789abcdef"[random() & 15];
+    memset(srv.replid2, '0', 40);
+    R.second_offset = -1;
+}
+
+/* Copies what the replica's connection can take now: the rest of the
+ * snapshot file, then the stream from its cursor. */
+static void pump_file(repl_replica_t *r)
+{
+    conn_t *conn = r->c->conn;
+    while (r->file_sent < r->file_size && conn_pending_out(conn) < PUMP_HIGH) {
+        size_t avail;
+        char *dst = buf_chain_reserve(&conn->out, 1, &avail);
+        uint64_t left = r->file_size - r->file_sent;
+        size_t want = avail < FILE_CHUNK ? avail : FILE_CHUNK;
+        if (want > left)
+            want = (size_t)left;
+        ssize_t got = read(r->fd, dst, want);
+        if (got <= 0) {
+            log_msg(LOG_LEVEL_WARNING, "Read error sending DB to replica: %s",
+                    got < 0 ? strerror(errno) : "premature end of file");
+            replica_drop(r, "snapshot read error");
+            return;
+        }
+        buf_chain_commit(&conn->out, (size_t)got);
+        r->file_sent += (uint64_t)got;
+    }
+    conn_mark_dirty(conn);
+    if (r->file_sent < r->file_size)
+        return;
+    close(r->fd);
+    r->fd = -1;
+    r->state = REPLICA_ONLINE;
+    r->ack_ms = clock_mono_ms();
+    log_msg(LOG_LEVEL_NOTICE, "Synchronization with replica %s succeeded", replica_name(r));
+}
+
+static void pump(repl_replica_t *r)
+{
+    client_t *c = r->c;
+    if (c->conn == NULL || c->on_close_list || (c->flags & CLIENT_CLOSE_ASAP))
+        return;
+    if (r->state == REPLICA_SEND_BULK)
+        pump_file(r);
+    if (r->state != REPLICA_ONLINE || r->cur.block == NULL)
+        return;
+    conn_t *conn = c->conn;
+    const char *p;
+    size_t n;
+    bool wrote = false;
+    while (conn_pending_out(conn) < PUMP_HIGH && (n = repl_backlog_peek(R.backlog, &r->cur, &p)) > 0) {
+        if (n > PUMP_HIGH)
+            n = PUMP_HIGH;
+        buf_chain_append(&conn->out, p, n);
+        repl_backlog_advance(R.backlog, &r->cur, n);
+        wrote = true;
+    }
+    if (wrote)
+        conn_mark_dirty(conn);
+}
+
+size_t repl_client_unsent(const client_t *c)
+{
+    const repl_replica_t *r = c->repl;
+    if (r == NULL || R.backlog == NULL)
+        return 0;
+    return (size_t)repl_backlog_unread(R.backlog, &r->cur);
+}
+
+void repl_client_drained(client_t *c)
+{
+    if (c->repl != NULL && c->repl->listed)
+        pump(c->repl);
+}
+
+/* ---- replicas' lifecycle -------------------------------------------------- */
+
+static void replica_unlist(repl_replica_t *r)
+{
+    if (r->listed) {
+        TAILQ_REMOVE(&R.replicas, r, link);
+        r->listed = false;
+        if (--R.nreplicas == 0)
+            R.no_replicas_since = clock_mono_ms();
+    }
+    if (R.backlog != NULL)
+        repl_backlog_cursor_close(R.backlog, &r->cur);
+    if (r->fd >= 0) {
+        close(r->fd);
+        r->fd = -1;
+    }
+}
+
+static void replica_drop(repl_replica_t *r, const char *why)
+{
+    log_msg(LOG_LEVEL_WARNING, "Dropping replica %s: %s", replica_name(r), why);
+    replica_unlist(r);
+    r->c->flags |= CLIENT_CLOSE_ASAP;
+    client_free_async(r->c);
+}
+
+static void waiter_remove(client_t *c);
+
+void repl_client_free(client_t *c)
+{
+    waiter_remove(c);
+    repl_replica_t *r = c->repl;
+    if (r == NULL)
+        return;
+    if (r->listed)
+        log_msg(LOG_LEVEL_NOTICE, "Connection with replica %s lost.", replica_name(r));
+    replica_unlist(r);
+    c->repl = NULL;
+    alloc_free(r);
+}
+
+/* Starts the snapshot replicas waiting for one need, when no child runs. */
+static void start_full_sync(void)
+{
+    bool waiting = false;
+    repl_replica_t *r;
+    TAILQ_FOREACH(r, &R.replicas, link) waiting |= r->state == REPLICA_WAIT_BGSAVE_START;
+    if (!waiting || persist_child_running() || aof_child_running())
+        return;
+    /* The stream after the snapshot starts with a SELECT. */
+    R.seldb = -1;
+    str_t *err = NULL;
+    if (persist_bgsave(&err) != 0) {
+        log_msg(LOG_LEVEL_WARNING, "BGSAVE for replication failed: %s", err ? err->buf : "?");
+        str_free(err);
+        repl_replica_t *tmp;
+        for (r = TAILQ_FIRST(&R.replicas); r != NULL; r = tmp) {
+            tmp = TAILQ_NEXT(r, link);
+            if (r->state == REPLICA_WAIT_BGSAVE_START)
+                replica_drop(r, "BGSAVE for replication failed");
+        }
+        return;
+    }
+    log_msg(LOG_LEVEL_NOTICE, "Starting BGSAVE for SYNC with target: disk");
+    TAILQ_FOREACH(r, &R.replicas, link)
+    {
+        if (r->state != REPLICA_WAIT_BGSAVE_START)
+            continue;
+        int rc = repl_backlog_cursor_open(R.backlog, &r->cur, R.backlog->end);
+        INSIST(rc == 0);
+        r->state = REPLICA_WAIT_BGSAVE_END;
+        if (!r->old_sync && r->c->conn != NULL) {
+            char line[128];
+            int n = snprintf(line, sizeof(line), "+FULLRESYNC %s %lld\r\n", srv.replid, R.offset);
+            conn_write(r->c->conn, line, (size_t)n);
+        }
+    }
+}
+
+void repl_fill_aux(rdb_aux_t *aux)
+{
+    if (R.backlog == NULL)
+        return;
+    aux->repl_id = srv.replid;
+    aux->repl_offset = R.offset;
+    aux->repl_stream_db = R.seldb < 0 ? 0 : R.seldb;
+}
+
+/* The snapshot is ready: every replica waiting for it gets the file. */
+static void send_snapshot(repl_replica_t *r)
+{
+    int fd = open(cfg.dbfilename, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
+        replica_drop(r, "cannot open the snapshot");
+        return;
+    }
+    r->fd = fd;
+    r->file_size = (uint64_t)st.st_size;
+    r->file_sent = 0;
+    r->state = REPLICA_SEND_BULK;
+    char hdr[32];
+    int n = snprintf(hdr, sizeof(hdr), "$%llu\r\n", (unsigned long long)r->file_size);
+    conn_write(r->c->conn, hdr, (size_t)n);
+    pump(r);
+}
+
+void repl_bgsave_done(bool ok)
+{
+    repl_replica_t *r, *tmp;
+    for (r = TAILQ_FIRST(&R.replicas); r != NULL; r = tmp) {
+        tmp = TAILQ_NEXT(r, link);
+        if (r->state != REPLICA_WAIT_BGSAVE_END)
+            continue;
+        if (!ok || r->c->conn == NULL)
+            replica_drop(r, "BGSAVE for replication failed");
+        else
+            send_snapshot(r);
+    }
+}
+
+/* ---- PSYNC / SYNC --------------------------------------------------------- */
+
+/* +CONTINUE when the replica's history is ours and still in the backlog. */
+static bool try_partial(client_t *c, repl_replica_t *r)
+{
+    const arg_t *id = &c->argv[1];
+    long long off;
+    if (R.backlog == NULL || strconv_to_ll(c->argv[2].p, c->argv[2].n, &off) != 0)
+        return false;
+    bool ours = id->n == 40 && memcmp(id->p, srv.replid, 40) == 0;
+    bool prev = id->n == 40 && memcmp(id->p, srv.replid2, 40) == 0 && off <= R.second_offset;
+    if (!ours && !prev)
+        return false;
+    if (off < 0 || repl_backlog_cursor_open(R.backlog, &r->cur, (uint64_t)off) != 0)
+        return false;
+    r->state = REPLICA_ONLINE;
+    r->ack_ms = clock_mono_ms();
+    char line[80];
+    int n = r->capa_psync2 ? snprintf(line, sizeof(line), "+CONTINUE %s\r\n", srv.replid)
+                           : snprintf(line, sizeof(line), "+CONTINUE\r\n");
+    conn_write(c->conn, line, (size_t)n);
+    repl_stats.sync_partial_ok++;
+    log_msg(LOG_LEVEL_NOTICE,
+            "Partial resynchronization request from %s accepted. Sending %llu bytes of backlog "
+            "starting from offset %lld.",
+            replica_name(r), (unsigned long long)repl_backlog_unread(R.backlog, &r->cur), off);
+    return true;
+}
+
+static void sync_common(client_t *c, bool psync)
+{
+    if (c->flags & CLIENT_REPLICA)
+        return;
+    if (c->conn == NULL || conn_pending_out(c->conn) > 0) {
+        reply_error(&c->reply, "ERR SYNC and PSYNC are invalid with pending output");
+        return;
+    }
+    repl_replica_t *r = replica_of(c, true);
+    c->flags |= CLIENT_REPLICA | CLIENT_REPLY_OFF;
+    TAILQ_INSERT_TAIL(&R.replicas, r, link);
+    r->listed = true;
+    R.nreplicas++;
+    r->ack_ms = clock_mono_ms();
+    if (psync && try_partial(c, r))
+        return;
+    if (psync && !(c->argv[1].n == 1 && c->argv[1].p[0] == '?'))
+        repl_stats.sync_partial_err++;
+    r->old_sync = !psync;
+    if (R.backlog == NULL)
+        backlog_create();
+    repl_stats.sync_full++;
+    log_msg(LOG_LEVEL_NOTICE, "Full resync requested by replica %s", replica_name(r));
+    r->state = REPLICA_WAIT_BGSAVE_START;
+    start_full_sync();
+}
+
+void cmd_psync(client_t *c)
+{
+    sync_common(c, true);
+}
+
+void cmd_sync(client_t *c)
+{
+    sync_common(c, false);
+}
+
+/* ---- REPLCONF ------------------------------------------------------------- */
+
+static void replconf_ack(client_t *c, const arg_t *val)
+{
+    repl_replica_t *r = c->repl;
+    long long off;
+    if (r == NULL || !r->listed || strconv_to_ll(val->p, val->n, &off) != 0)
+        return;
+    if (off > r->ack_off)
+        r->ack_off = off;
+    r->ack_ms = clock_mono_ms();
+    if (!TAILQ_EMPTY(&R.waiters))
+        check_waiters();
+}
+
+/* One option of REPLCONF; returns false after replying with an error. */
+static bool replconf_option(client_t *c, const arg_t *opt, const arg_t *val)
+{
+    if (arg_is(opt, "listening-port")) {
+        long long port;
+        if (strconv_to_ll(val->p, val->n, &port) != 0) {
+            reply_not_integer(c);
+            return false;
+        }
+        replica_of(c, true)->port = port;
+    } else if (arg_is(opt, "ip-address")) {
+        repl_replica_t *r = replica_of(c, true);
+        if (val->n >= sizeof(r->ip)) {
+            reply_errorf(&c->reply,
+                         "ERR REPLCONF ip-address provided by replica instance is too long: "
+                         "%zu bytes",
+                         val->n);
+            return false;
+        }
+        memcpy(r->ip, val->p, val->n);
+        r->ip[val->n] = '\0';
+    } else if (arg_is(opt, "capa")) {
+        repl_replica_t *r = replica_of(c, true);
+        if (arg_is(val, "eof"))
+            r->capa_eof = true;
+        else if (arg_is(val, "psync2"))
+            r->capa_psync2 = true;
+    } else if (!arg_is(opt, "rdb-only")) {
+        reply_errorf(&c->reply, "ERR Unrecognized REPLCONF option: %.*s", (int)opt->n, opt->p);
+        return false;
+    }
+    return true;
+}
+
+void cmd_replconf(client_t *c)
+{
+    if (c->argc % 2 == 0) {
+        reply_syntax_error(c);
+        return;
+    }
+    for (int i = 1; i < c->argc; i += 2) {
+        const arg_t *opt = &c->argv[i];
+        if (arg_is(opt, "ack")) {
+            /* No reply: the primary never answers ACKs. */
+            replconf_ack(c, &c->argv[i + 1]);
+            return;
+        }
+        if (arg_is(opt, "getack"))
+            return; /* Only a replica answers GETACK. */
+        if (!replconf_option(c, opt, &c->argv[i + 1]))
+            return;
+    }
+    reply_ok(&c->reply);
+}
+
+/* ---- WAIT ----------------------------------------------------------------- */
+
+static int acked_replicas(long long offset)
+{
+    int n = 0;
+    repl_replica_t *r;
+    TAILQ_FOREACH(r, &R.replicas, link) n += r->state == REPLICA_ONLINE && r->ack_off >= offset;
+    return n;
+}
+
+static void timer_cb(uv_timer_t *t)
+{
+    UNUSED(t);
+    check_waiters();
+}
+
+static void arm_timer(void)
+{
+    int64_t next = 0;
+    repl_waiter_t *w;
+    TAILQ_FOREACH(w, &R.waiters, link)
+    {
+        if (w->deadline_ms != 0 && (next == 0 || w->deadline_ms < next))
+            next = w->deadline_ms;
+    }
+    if (!R.timer_init) {
+        uv_timer_init(srv.loop.uv, &R.timer);
+        R.timer_init = true;
+    }
+    uv_timer_stop(&R.timer);
+    if (next != 0) {
+        int64_t delay = next - clock_mono_ms();
+        uv_timer_start(&R.timer, timer_cb, delay > 0 ? (uint64_t)delay : 0, 0);
+    }
+}
+
+/* Answers the WAIT clients whose replicas acknowledged enough or whose
+ * timeout passed; they resume at the next safe point. */
+static void check_waiters(void)
+{
+    int64_t now = clock_mono_ms();
+    repl_waiter_t *w, *tmp;
+    for (w = TAILQ_FIRST(&R.waiters); w != NULL; w = tmp) {
+        tmp = TAILQ_NEXT(w, link);
+        int n = acked_replicas(w->offset);
+        if (n < w->numreplicas && (w->deadline_ms == 0 || now < w->deadline_ms))
+            continue;
+        client_t *c = w->c;
+        TAILQ_REMOVE(&R.waiters, w, link);
+        alloc_free(w);
+        c->flags &= ~CLIENT_BLOCKED;
+        reply_int(&c->reply, n);
+        if (R.nresume == R.resume_cap) {
+            R.resume_cap = R.resume_cap ? R.resume_cap * 2 : 8;
+            R.resume = alloc_realloc(R.resume, sizeof(*R.resume) * (size_t)R.resume_cap);
+        }
+        R.resume[R.nresume++] = c;
+    }
+    arm_timer();
+}
+
+static void waiter_remove(client_t *c)
+{
+    repl_waiter_t *w;
+    TAILQ_FOREACH(w, &R.waiters, link)
+    {
+        if (w->c == c) {
+            TAILQ_REMOVE(&R.waiters, w, link);
+            alloc_free(w);
+            c->flags &= ~CLIENT_BLOCKED;
+            break;
+        }
+    }
+    for (int i = 0; i < R.nresume; i++) {
+        if (R.resume[i] == c)
+            R.resume[i] = NULL;
+    }
+}
+
+void cmd_wait(client_t *c)
+{
+    long long num, timeout;
+    if (strconv_to_ll(c->argv[1].p, c->argv[1].n, &num) != 0) {
+        reply_not_integer(c);
+        return;
+    }
+    if (strconv_to_ll(c->argv[2].p, c->argv[2].n, &timeout) != 0) {
+        reply_error(&c->reply, "ERR timeout is not an integer or out of range");
+        return;
+    }
+    if (timeout < 0) {
+        reply_error(&c->reply, "ERR timeout is negative");
+        return;
+    }
+    long long offset = R.offset;
+    int acked = acked_replicas(offset);
+    if (acked >= num || !blocking_allowed(c)) {
+        reply_int(&c->reply, acked);
+        return;
+    }
+    repl_waiter_t *w = alloc_calloc(sizeof(*w));
+    w->c = c;
+    w->numreplicas = num;
+    w->offset = offset;
+    w->deadline_ms = timeout > 0 ? clock_mono_ms() + timeout : 0;
+    TAILQ_INSERT_TAIL(&R.waiters, w, link);
+    c->flags |= CLIENT_BLOCKED;
+    R.getack = true;
+    arm_timer();
+}
+
+/* ---- ROLE and INFO -------------------------------------------------------- */
+
+void cmd_role(client_t *c)
+{
+    reply_array(&c->reply, 3);
+    reply_bulk_cstr(&c->reply, "master");
+    reply_int(&c->reply, R.offset);
+    int n = 0;
+    repl_replica_t *r;
+    TAILQ_FOREACH(r, &R.replicas, link) n += r->state == REPLICA_ONLINE;
+    reply_array(&c->reply, n);
+    TAILQ_FOREACH(r, &R.replicas, link)
+    {
+        if (r->state != REPLICA_ONLINE)
+            continue;
+        char ip[64];
+        reply_array(&c->reply, 3);
+        reply_bulk_cstr(&c->reply, replica_ip(r, ip, sizeof(ip)));
+        reply_bulk_ll(&c->reply, r->port);
+        reply_bulk_ll(&c->reply, r->ack_off);
+    }
+}
+
+static const char *state_name(replica_state_t s)
+{
+    switch (s) {
+    case REPLICA_SEND_BULK:
+        return "send_bulk";
+    case REPLICA_ONLINE:
+        return "online";
+    default:
+        return "wait_bgsave";
+    }
+}
+
+str_t *repl_info(str_t *s)
+{
+    s = str_catfmt(s, "role:master\r\nconnected_slaves:%d\r\n", R.nreplicas);
+    int i = 0;
+    int64_t now = clock_mono_ms();
+    repl_replica_t *r;
+    TAILQ_FOREACH(r, &R.replicas, link)
+    {
+        char ip[64];
+        s = str_catfmt(s, "slave%d:ip=%s,port=%lld,state=%s,offset=%lld,lag=%lld\r\n", i++,
+                       replica_ip(r, ip, sizeof(ip)), r->port, state_name(r->state), r->ack_off,
+                       (long long)((now - r->ack_ms) / 1000));
+    }
+    uint64_t first = R.backlog != NULL ? R.backlog->first : 0;
+    uint64_t hist = R.backlog != NULL ? repl_backlog_histlen(R.backlog) : 0;
+    return str_catfmt(s,
+                      "master_failover_state:no-failover\r\nmaster_replid:%s\r\n"
+                      "master_replid2:%s\r\nmaster_repl_offset:%lld\r\nsecond_repl_offset:%lld\r\n"
+                      "repl_backlog_active:%d\r\nrepl_backlog_size:%lld\r\n"
+                      "repl_backlog_first_byte_offset:%llu\r\nrepl_backlog_histlen:%llu\r\n",
+                      srv.replid, srv.replid2, R.offset, R.second_offset, R.backlog != NULL,
+                      cfg.repl_backlog_size, (unsigned long long)first, (unsigned long long)hist);
+}
+
+/* ---- gates and periodic work --------------------------------------------------- */
+
+static int good_replicas(void)
+{
+    int n = 0;
+    int64_t now = clock_mono_ms();
+    repl_replica_t *r;
+    TAILQ_FOREACH(r, &R.replicas, link)
+    {
+        if (r->state == REPLICA_ONLINE && (now - r->ack_ms) / 1000 <= cfg.min_replicas_max_lag)
+            n++;
+    }
+    return n;
+}
+
+bool repl_writes_refused(void)
+{
+    if (cfg.min_replicas_to_write <= 0 || cfg.min_replicas_max_lag <= 0)
+        return false;
+    return good_replicas() < cfg.min_replicas_to_write;
+}
+
+void repl_init(void)
+{
+    TAILQ_INIT(&R.replicas);
+    TAILQ_INIT(&R.waiters);
+    R.no_replicas_since = clock_mono_ms();
+    propagate_set_sink(PROPAGATE_REPL, sink);
+    propagate_enable(PROPAGATE_REPL, false);
+}
+
+void repl_shutdown(void)
+{
+    if (R.timer_init) {
+        uv_timer_stop(&R.timer);
+        uv_close((uv_handle_t *)&R.timer, NULL);
+        R.timer_init = false;
+    }
+    if (R.backlog != NULL) {
+        propagate_enable(PROPAGATE_REPL, false);
+        repl_backlog_free(R.backlog);
+        R.backlog = NULL;
+    }
+    alloc_free(R.resume);
+    R.resume = NULL;
+    R.nresume = R.resume_cap = 0;
+}
+
+static void feed_ping(void)
+{
+    static const char ping[] = "*1\r\n$4\r\nPING\r\n";
+    feed(ping, sizeof(ping) - 1);
+}
+
+static void cron_backlog(int64_t now)
+{
+    if (R.backlog == NULL)
+        return;
+    if (R.backlog->limit != (size_t)cfg.repl_backlog_size)
+        repl_backlog_resize(R.backlog, (size_t)cfg.repl_backlog_size);
+    long long ttl = option_ll("repl-backlog-ttl", 3600);
+    if (R.nreplicas == 0 && ttl > 0 && now - R.no_replicas_since > ttl * 1000) {
+        log_msg(LOG_LEVEL_NOTICE, "Replication backlog freed after %lld seconds without "
+                                  "connected replicas.", ttl);
+        backlog_free();
+    }
+}
+
+void repl_cron(void)
+{
+    int64_t now = clock_mono_ms();
+    cron_backlog(now);
+    start_full_sync();
+    if (R.nreplicas == 0 || R.backlog == NULL)
+        return;
+    long long period = option_ll("repl-ping-replica-period", 10);
+    if (now - R.last_ping_ms >= period * 1000) {
+        R.last_ping_ms = now;
+        feed_ping();
+    }
+}
+
+void repl_before_flush(void)
+{
+    for (int i = 0; i < R.nresume; i++) {
+        if (R.resume[i] != NULL)
+            client_command_done(R.resume[i]);
+    }
+    R.nresume = 0;
+    if (R.backlog == NULL)
+        return;
+    if (R.getack && !TAILQ_EMPTY(&R.waiters)) {
+        static const char getack[] = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
+        feed(getack, sizeof(getack) - 1);
+    }
+    R.getack = false;
+    repl_replica_t *r, *tmp;
+    for (r = TAILQ_FIRST(&R.replicas); r != NULL; r = tmp) {
+        tmp = TAILQ_NEXT(r, link);
+        pump(r);
+        if (repl_client_unsent(r->c) > 0 || r->state != REPLICA_ONLINE)
+            client_check_obuf_limits(r->c);
+    }
+}
