@@ -97,6 +97,18 @@ static dict_entry_t *add_key(dict_t *keys, key_ref_t k, obj_t *val)
 
 /* ---- databases -------------------------------------------------------- */
 
+void db_env_set_defaults(void)
+{
+    db_env.hash_max_listpack_entries = 128;
+    db_env.hash_max_listpack_value = 64;
+    db_env.set_max_intset_entries = 512;
+    db_env.zset_max_listpack_entries = 128;
+    db_env.zset_max_listpack_value = 64;
+    db_env.list_max_listpack_size = -2;
+    db_env.list_compress_depth = 0;
+    db_env.hll_sparse_max_bytes = 3000;
+}
+
 db_t *db_array_new(int count)
 {
     db_t *dbs = alloc_calloc(sizeof(db_t) * (size_t)count);

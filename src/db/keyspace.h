@@ -78,6 +78,10 @@ typedef struct key_ref {
     size_t n;
 } key_ref_t;
 
+/* Sets db_env's encoding thresholds to Redis 7.0's defaults (for programs
+ * and tests that build values without the server's configuration). */
+void db_env_set_defaults(void);
+
 db_t *db_array_new(int count);
 void db_array_free(db_t *dbs, int count);
 

@@ -187,10 +187,8 @@ static void aof_feed(int dbid, const char *resp, size_t n)
         }
     }
     if (dbid != A.selected_db) {
-        char sel[64], num[24];
-        int k = snprintf(num, sizeof(num), "%d", dbid);
-        int m = snprintf(sel, sizeof(sel), "*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n", k, num);
-        append(sel, (size_t)m);
+        char sel[PROPAGATE_SELECT_BUF];
+        append(sel, propagate_select_resp(sel, dbid));
         A.selected_db = dbid;
     }
     append(resp, n);
@@ -380,21 +378,6 @@ static void set_base(char *name)
     alloc_free(name);
 }
 
-static int write_all_fd(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Writes the manifest atomically: a temporary file, fsynced, renamed over
  * the manifest, and the directory fsynced. */
 static int manifest_persist(void)
@@ -407,7 +390,7 @@ static int manifest_persist(void)
     if (fd < 0)
         rc = -errno;
     if (rc == 0)
-        rc = write_all_fd(fd, text->buf, text->len);
+        rc = persist_write_all(fd, text->buf, text->len);
     if (rc == 0 && fsync(fd) != 0)
         rc = -errno;
     if (fd >= 0 && close(fd) != 0 && rc == 0)
@@ -520,7 +503,7 @@ static int open_new_incr(const char *why)
 
 static int fd_write(void *ctx, const void *p, size_t n)
 {
-    return write_all_fd(*(int *)ctx, p, n);
+    return persist_write_all(*(int *)ctx, p, n);
 }
 
 /* A base of commands (aof-use-rdb-preamble no), fsynced. */
@@ -600,7 +583,7 @@ static void child_main(void)
                                   "average %llu MB",
                 (unsigned long long)(cow >> 20), (unsigned long long)(cow >> 20),
                 (unsigned long long)(cow >> 20));
-        if (write_all_fd(A.cow_pipe[1], (const char *)&cow, sizeof(cow)) != 0)
+        if (persist_write_all(A.cow_pipe[1], (const char *)&cow, sizeof(cow)) != 0)
             rc = -EIO;
     }
     _exit(rc == 0 ? 0 : 1);

@@ -46,7 +46,7 @@ typedef struct file_sink {
     size_t used;
 } file_sink_t;
 
-static int write_all(int fd, const char *p, size_t n)
+int persist_write_all(int fd, const char *p, size_t n)
 {
     while (n > 0) {
         ssize_t w = write(fd, p, n);
@@ -63,7 +63,7 @@ static int write_all(int fd, const char *p, size_t n)
 
 static int sink_flush(file_sink_t *s)
 {
-    int rc = write_all(s->fd, s->buf, s->used);
+    int rc = persist_write_all(s->fd, s->buf, s->used);
     s->used = 0;
     return rc;
 }
@@ -76,7 +76,7 @@ static int sink_write(void *ctx, const void *p, size_t n)
         if (rc != 0)
             return rc;
         if (n >= sizeof(s->buf))
-            return write_all(s->fd, p, n);
+            return persist_write_all(s->fd, p, n);
     }
     memcpy(s->buf + s->used, p, n);
     s->used += n;
@@ -219,7 +219,7 @@ static void child_main(void)
                                       "average %llu MB",
                     (unsigned long long)(cow >> 20), (unsigned long long)(cow >> 20),
                     (unsigned long long)(cow >> 20));
-        if (write_all(cow_pipe[1], (const char *)&cow, sizeof(cow)) != 0)
+        if (persist_write_all(cow_pipe[1], (const char *)&cow, sizeof(cow)) != 0)
             rc = -EIO;
         log_msg(LOG_LEVEL_NOTICE, "DB saved on disk");
     }

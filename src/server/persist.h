@@ -62,6 +62,10 @@ int persist_write_rdb(const char *path);
  * cost so far). */
 uint64_t persist_private_dirty(void);
 
+/* write(2) of all n bytes, retried after EINTR and short writes. Returns 0
+ * or a negative errno. */
+int persist_write_all(int fd, const char *p, size_t n);
+
 /* fsync of a directory, so renames in it survive a crash. 0 or -errno. */
 int persist_fsync_dir(const char *dir);
 

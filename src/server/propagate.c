@@ -1,6 +1,7 @@
 #include <config.h>
 #include "server/propagate.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -182,6 +183,14 @@ void propagate_argv(int dbid, unsigned targets, int argc, const arg_t *argv)
     propagate_begin(dbid, targets, argc);
     for (int i = 0; i < argc; i++)
         propagate_arg(argv[i].p, argv[i].n);
+}
+
+size_t propagate_select_resp(char *buf, int dbid)
+{
+    char num[24];
+    int k = snprintf(num, sizeof(num), "%d", dbid);
+    int m = snprintf(buf, PROPAGATE_SELECT_BUF, "*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n", k, num);
+    return (size_t)m;
 }
 
 bool propagate_pending(void)

@@ -65,6 +65,11 @@ void propagate_prevent(void);
 /* prevent, then propagate argv on c's database to every target. */
 void propagate_rewrite(client_t *c, int argc, const arg_t *argv);
 
+/* SELECT dbid in RESP, which a sink writes when the database of its stream
+ * changes; returns its length. buf needs PROPAGATE_SELECT_BUF bytes. */
+#define PROPAGATE_SELECT_BUF 64
+size_t propagate_select_resp(char *buf, int dbid);
+
 /* True when the running unit has gathered commands not yet handed to the
  * sinks. */
 bool propagate_pending(void);

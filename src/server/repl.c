@@ -156,10 +156,8 @@ static void sink(int dbid, const char *resp, size_t n)
     if (R.backlog == NULL)
         return;
     if (dbid != R.seldb) {
-        char num[24], sel[64];
-        int k = snprintf(num, sizeof(num), "%d", dbid);
-        int m = snprintf(sel, sizeof(sel), "*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n", k, num);
-        feed(sel, (size_t)m);
+        char sel[PROPAGATE_SELECT_BUF];
+        feed(sel, propagate_select_resp(sel, dbid));
         R.seldb = dbid;
     }
     feed(resp, n);
@@ -384,6 +382,13 @@ void repl_bgsave_done(bool ok)
         else
             send_snapshot(r);
     }
+    /* rdb-del-sync-files: an instance without persistence keeps no
+     * snapshot it wrote only to feed replicas. The replicas being fed hold
+     * the file open, so it can go now. */
+    if (ok && cfg.rdb_del_sync_files && cfg.save_count == 0 && !cfg.appendonly &&
+        unlink(cfg.dbfilename) == 0)
+        log_msg(LOG_LEVEL_NOTICE, "Removing the RDB file used to feed replicas in a "
+                                  "persistence-less instance");
 }
 
 /* ---- PSYNC / SYNC --------------------------------------------------------- */

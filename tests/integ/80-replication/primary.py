@@ -134,6 +134,8 @@ t.is_(digest(r1), digest(p), "digest equal after full sync")
 t.is_(keys_equal(p, r1), None, "key by key equal after full sync")
 t.is_(r1.info("replication")["master_replid"], p.info("replication")["master_replid"],
       "replica took the primary's replication ID")
+t.ok(os.path.exists(os.path.join(prim.dir, "dump.rdb")),
+   "rdb-del-sync-files no: the snapshot that fed the replica is kept")
 
 # ---- the stream -------------------------------------------------------------------
 for n in range(50):
@@ -204,6 +206,7 @@ rep1.kill()
 
 # ---- min-replicas-to-write ----------------------------------------------------------
 prim2 = rhtest.Server(config=DEBUG + "min-replicas-to-write 1\nmin-replicas-max-lag 10\n"
+                      "rdb-del-sync-files yes\n"
                       "client-output-buffer-limit replica 1mb 0 0\n")
 q = prim2.client()
 t.raises(lambda: q.set("k", "v"), "NOREPLICAS Not enough good replicas to write.",
@@ -218,6 +221,8 @@ except Exception as e:  # noqa: BLE001
     t.diag(str(e))
 t.is_(q.set("k", "v"), True, "write accepted with one good replica")
 t.ok(wait_synced(q, r3, "min-replicas replica"), "replica synced")
+t.ok(not os.path.exists(os.path.join(prim2.dir, "dump.rdb")),
+   "rdb-del-sync-files yes without persistence: the sync snapshot is removed")
 
 # ---- a stopped replica is dropped by its output buffer limit ------------------------
 q.config_set("min-replicas-to-write", 0)

@@ -33,13 +33,7 @@
 
 static void defaults(void)
 {
-    db_env.hash_max_listpack_entries = 128;
-    db_env.hash_max_listpack_value = 64;
-    db_env.set_max_intset_entries = 512;
-    db_env.zset_max_listpack_entries = 128;
-    db_env.zset_max_listpack_value = 64;
-    db_env.list_max_listpack_size = -2;
-    db_env.list_compress_depth = 0;
+    db_env_set_defaults();
     db_env.now_ms = 1700000000000LL;
 }
 
