@@ -16,6 +16,9 @@ compares resident memory.
 --pin runs the servers on CPU 1 and the client on CPU 0; --cpu adds, per row,
 the CPU seconds each server spent on the same requests.
 
+The persistence benchmark (BGSAVE, SAVE, RDB size, start-up load time and
+BGREWRITEAOF for 1M keys of mixed types) is bench/persist.py, run the same way.
+
 Benchmarks are not tests: nothing here asserts a figure.
 """
 import argparse
