@@ -1025,17 +1025,7 @@ typedef struct cmd_source {
 static long cmd_source_read(void *ctx, void *buf, size_t cap)
 {
     cmd_source_t *src = ctx;
-    if (!persist_loading_events())
-        return -ECANCELED;
-    for (;;) {
-        ssize_t n = read(src->fd, buf, cap);
-        if (n >= 0) {
-            srv.loading_loaded_bytes += (uint64_t)n;
-            return (long)n;
-        }
-        if (errno != EINTR)
-            return -errno;
-    }
+    return persist_loading_read(src->fd, buf, cap);
 }
 
 /* Cuts the tail of a file after a crash (aof-load-truncated). */

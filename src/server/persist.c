@@ -412,6 +412,21 @@ bool persist_loading_events(void)
     return !srv.shutdown_after_loading;
 }
 
+long persist_loading_read(int fd, void *buf, size_t cap)
+{
+    if (!persist_loading_events())
+        return -ECANCELED;
+    for (;;) {
+        ssize_t n = read(fd, buf, cap);
+        if (n >= 0) {
+            srv.loading_loaded_bytes += (uint64_t)n;
+            return (long)n;
+        }
+        if (errno != EINTR)
+            return -errno;
+    }
+}
+
 typedef struct file_source {
     int fd;
     rdb_reader_t *r;
@@ -431,17 +446,7 @@ static long source_read(void *ctx, void *buf, size_t cap)
         if (cap > 16)
             cap = 16;
     }
-    if (!persist_loading_events())
-        return -ECANCELED;
-    for (;;) {
-        ssize_t n = read(s->fd, buf, cap);
-        if (n >= 0) {
-            srv.loading_loaded_bytes += (uint64_t)n;
-            return (long)n;
-        }
-        if (errno != EINTR)
-            return -errno;
-    }
+    return persist_loading_read(s->fd, buf, cap);
 }
 
 int persist_load_rdb(const char *path, unsigned flags, rdb_load_stats_t *st, uint64_t *end)

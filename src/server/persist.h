@@ -86,6 +86,11 @@ void persist_loading_end(void);
  * shutdown was asked for: the load must stop. */
 bool persist_loading_events(void);
 
+/* One read of a file being loaded: serves clients when due, counts the
+ * bytes in the loading progress. Returns the bytes read, 0 at the end,
+ * -ECANCELED after a shutdown request, or a negative errno. */
+long persist_loading_read(int fd, void *buf, size_t cap);
+
 /* How much of the file being loaded has been read, in percent. */
 double persist_loading_percent(void);
 
