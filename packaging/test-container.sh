@@ -584,9 +584,10 @@ is "redis-cli PING over the unix socket" "$(cli -s "$(csock /run/redis-6380/redi
 is "data directory /var/lib/redis/6380" "$(cexec stat -c '%U:%G %a' /var/lib/redis/6380)" "redis:redis 750"
 is "the server uses it" "$(cli -p 6380 CONFIG GET dir | tail -1)" /var/lib/redis/6380
 is "the AOF is on (common file)" "$(cli -p 6380 INFO persistence | grep -c '^aof_enabled:1')" 1
-is "SET through the AOF" "$(cli -p 6380 SET aof-key v)" OK
-check "redis-check-aof accepts the instance's AOF" \
-    cexec /usr/libexec/redis-ha/redis-check-aof /var/lib/redis/6380/appendonlydir/appendonly.aof.manifest
+# The common file asks for one acknowledging replica; an instance without one
+# refuses writes (a standalone instance sets min-replicas-to-write 0).
+is "a write without a replica is refused (min-replicas-to-write 1)" \
+    "$(cli -p 6380 SET aof-key v)" "NOREPLICAS Not enough good replicas to write."
 check "the server logs to the journal" \
     csh 'journalctl -u redis@6380 --no-pager | grep -q "Ready to accept connections"'
 # A verbose line too: each new connection is logged at verbose.
@@ -628,7 +629,9 @@ is "CONFIG REWRITE writes the per-instance file" "$(cli -p 6379 CONFIG REWRITE)"
 check "the rewritten file has the new setting and keeps the include" \
     csh 'grep -q "^maxmemory-policy allkeys-lru" /etc/redis/redis-6379.conf &&
          grep -q "^include /etc/redis/redis-common.conf" /etc/redis/redis-6379.conf'
-is "SET a key" "$(cli -p 6379 SET upgrade-key kept)" OK
+is "SET a key (through the AOF)" "$(cli -p 6379 SET upgrade-key kept)" OK
+check "redis-check-aof accepts the instance's AOF" \
+    cexec /usr/libexec/redis-ha/redis-check-aof /var/lib/redis/6379/appendonlydir/appendonly.aof.manifest
 csh 'echo marker >/var/lib/redis/6379/data-marker && chown redis:redis /var/lib/redis/6379/data-marker'
 persistence=no
 if [ "$(cli -p 6379 SAVE)" = OK ]; then
@@ -798,9 +801,12 @@ if [ "$debian_saved" = yes ] && [ "$persistence" = yes ]; then
     check "the guide's data move from Debian's redis-server" \
         csh 'systemctl stop redis@6379 &&
              install -d -o redis -g redis -m 0750 /var/lib/redis/6379 &&
+             { mv /var/lib/redis/6379/appendonlydir /var/lib/redis/6379/appendonlydir.old 2>/dev/null || true; } &&
              mv /var/lib/redis/dump.rdb /var/lib/redis/6379/ &&
              systemctl start redis@6379'
     is "the dataset written by Debian's redis-server is served" "$(cli -p 6379 GET moved-key)" moved
+    check "it became the instance's first AOF base" \
+        csh 'ls /var/lib/redis/6379/appendonlydir/ | grep -q "base.rdb$"'
 fi
 
 if [ "$nfail" -gt 0 ]; then
