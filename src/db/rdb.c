@@ -1483,12 +1483,34 @@ static int into_resize(void *arg, rdb_reader_t *r, int dbid, uint64_t keys, uint
     return 0;
 }
 
+/* The replication aux fields: the history a replica may continue. */
+static int into_aux(void *arg, rdb_reader_t *r, const char *k, size_t kn, const char *v,
+                    size_t vn)
+{
+    load_into_t *li = arg;
+    UNUSED(r);
+    long long n;
+    if (kn == 7 && memcmp(k, "repl-id", 7) == 0 && vn == 40) {
+        memcpy(li->st->repl_id, v, 40);
+        li->st->repl_id[40] = '\0';
+    } else if (kn == 11 && memcmp(k, "repl-offset", 11) == 0 &&
+               strconv_to_ll(v, vn, &n) == 0) {
+        li->st->repl_offset = n;
+    } else if (kn == 14 && memcmp(k, "repl-stream-db", 14) == 0 &&
+               strconv_to_ll(v, vn, &n) == 0 && n >= 0 && n < li->ndbs) {
+        li->st->repl_stream_db = (int)n;
+    }
+    return 0;
+}
+
 int rdb_load_into(rdb_reader_t *r, db_t *dbs, int ndbs, unsigned flags, rdb_load_stats_t *st)
 {
     rdb_load_stats_t local;
     load_into_t li = {dbs, ndbs, flags, st != NULL ? st : &local};
     memset(li.st, 0, sizeof(*li.st));
-    rdb_load_cbs_t cbs = {.key = into_key, .resize = into_resize, .arg = &li};
+    li.st->repl_offset = -1;
+    li.st->repl_stream_db = -1;
+    rdb_load_cbs_t cbs = {.key = into_key, .aux = into_aux, .resize = into_resize, .arg = &li};
     int rc = rdb_load(r, &cbs);
     li.st->empty_skipped = r->empty_keys;
     return rc;

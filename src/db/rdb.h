@@ -220,6 +220,10 @@ typedef struct rdb_load_stats {
     uint64_t expires;         /* Of which with an expiry. */
     uint64_t expired_skipped; /* Keys dropped as already expired. */
     uint64_t empty_skipped;   /* Keys dropped as empty collections. */
+    /* The replication aux fields: repl_id "" and the others -1 when absent. */
+    char repl_id[41];
+    long long repl_offset;
+    int repl_stream_db;
 } rdb_load_stats_t;
 
 /*

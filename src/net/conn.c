@@ -93,6 +93,8 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 
 /* Frees a conn whose accept failed; its handle is not at the start of the
  * struct, so the handle pointer itself must not be passed to alloc_free. */
+static void close_now(conn_t *c);
+
 static void free_unaccepted(uv_handle_t *h)
 {
     alloc_free(h->data);
@@ -128,6 +130,50 @@ int conn_accept(loop_t *l, uv_stream_t *server, conn_kind_t kind,
     TAILQ_INSERT_TAIL(&l->conns, c, conn_link);
     c->magic = CONN_MAGIC;
     conn_read_start(c);
+    *out = c;
+    return 0;
+}
+
+static void connect_cb(uv_connect_t *req, int status)
+{
+    conn_t *c = req->data;
+    if (c->closing)
+        return;
+    if (status == 0)
+        status = uv_fileno(&c->h.handle, &c->fd);
+    if (status == 0) {
+        uv_tcp_nodelay(&c->h.tcp, 1);
+        fill_names(c);
+        conn_read_start(c);
+    }
+    c->on_connect(c, status);
+}
+
+int conn_connect(loop_t *l, const struct sockaddr *addr, const conn_cbs_t *cbs, void *data,
+                 conn_connect_cb *done, conn_t **out)
+{
+    conn_t *c = alloc_calloc(sizeof(*c));
+    c->kind = CONN_KIND_TCP;
+    c->loop = l;
+    c->cbs = cbs;
+    c->data = data;
+    c->fd = -1;
+    c->on_connect = done;
+    buf_chain_init(&c->out);
+    int r = uv_tcp_init(l->uv, &c->h.tcp);
+    if (r != 0) {
+        alloc_free(c);
+        return r;
+    }
+    c->h.handle.data = c;
+    c->creq.data = c;
+    TAILQ_INSERT_TAIL(&l->conns, c, conn_link);
+    c->magic = CONN_MAGIC;
+    r = uv_tcp_connect(&c->creq, &c->h.tcp, addr, connect_cb);
+    if (r != 0) {
+        close_now(c);
+        return r;
+    }
     *out = c;
     return 0;
 }

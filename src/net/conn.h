@@ -31,6 +31,10 @@ typedef enum conn_kind {
 
 typedef struct conn conn_t;
 
+/* Called once an outgoing connection is established (status 0) or failed
+ * (a libuv error; the owner then calls conn_close). */
+typedef void conn_connect_cb(conn_t *c, int status);
+
 typedef struct conn_cbs {
     /* New bytes are in c->ibuf[0..c->ilen). */
     void (*read)(conn_t *c);
@@ -76,6 +80,9 @@ struct conn {
     TAILQ_ENTRY(conn) dirty_link;
     TAILQ_ENTRY(conn) conn_link; /* loop->conns, from accept until freed. */
 
+    uv_connect_t creq;    /* conn_connect's request. */
+    conn_connect_cb *on_connect;
+
     int fd;
     char peer[64];        /* "ip:port" or the unix path. */
     char local[64];
@@ -86,6 +93,11 @@ struct conn {
 int conn_accept(loop_t *l, uv_stream_t *server, conn_kind_t kind,
                 const conn_cbs_t *cbs, void *data, conn_t **out)
     __attribute__((warn_unused_result));
+
+/* Starts a TCP connection to addr (IPv4 or IPv6). The conn exists at once
+ * (so it can be closed while connecting); reading starts when it is up. */
+int conn_connect(loop_t *l, const struct sockaddr *addr, const conn_cbs_t *cbs, void *data,
+                 conn_connect_cb *done, conn_t **out) __attribute__((warn_unused_result));
 
 /* Queues bytes for the peer and marks the conn dirty. */
 void conn_write(conn_t *c, const void *p, size_t n);

@@ -379,6 +379,19 @@ bool blocking_unblock(client_t *c, bool error)
     return true;
 }
 
+void blocking_unblock_all(const char *error)
+{
+    client_t *c;
+    TAILQ_FOREACH(c, &srv.clients, link)
+    {
+        if (!(c->flags & CLIENT_BLOCKED) || c->block == NULL || c->block->rerun)
+            continue;
+        reply_error(&c->reply, error);
+        finish(c);
+        c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+    }
+}
+
 void blocking_forget(client_t *c)
 {
     struct block_state *b = c->block;

@@ -72,6 +72,9 @@ void blocking_resume_clients(void);
 bool blocking_unblock(client_t *c, bool error);
 
 /* Drops c's waits without replying (the client is being freed). */
+/* Every client blocked on keys gets error and is closed after it (the
+ * instance became a replica, as Redis does). */
+void blocking_unblock_all(const char *error);
 void blocking_forget(client_t *c);
 
 /* Clients blocked on keys, and keys with at least one waiter (INFO). */

@@ -14,6 +14,7 @@
 #include "server/multi.h"
 #include "server/pubsub.h"
 #include "server/repl.h"
+#include "server/replica.h"
 #include "server/server.h"
 
 /* Stop reading a client whose pending output passes the high mark; resume
@@ -262,7 +263,8 @@ static void compact_input(client_t *c)
 
 static bool query_limit_passed(client_t *c)
 {
-    if (c->conn->ilen <= (size_t)cfg.client_query_buffer_limit)
+    /* The primary's stream is never cut (Redis exempts it too). */
+    if ((c->flags & CLIENT_MASTER) || c->conn->ilen <= (size_t)cfg.client_query_buffer_limit)
         return false;
     /* A big argument being read into a buffer sized for it is allowed up to
      * its declared length, which proto-max-bulk-len already bounds. */
@@ -335,6 +337,8 @@ void client_process_input(client_t *c)
             return;
         }
         c->flags &= ~CLIENT_PENDING_COMMAND;
+        if ((c->flags & CLIENT_MASTER) && c->conn != NULL)
+            replica_applied(c, c->conn->ibuf + c->parser.start, c->parser.pos - c->parser.start);
         req_parser_reset(&c->parser);
         c->argc = 0;
         if (client_check_obuf_limits(c))

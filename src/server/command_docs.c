@@ -831,6 +831,21 @@ static const command_history_t history_239[] = {
     {"3.2.0", "The command no longer returns an error when source and destination names are the same."},
 };
 static const command_arg_t args_240[] = {
+    {"host", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"port", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_241[] = {
+    {"no", "pure-token", -1, "NO", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"one", "pure-token", -1, "ONE", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_242[] = {
+    {"host-port", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_240, 2},
+    {"no-one", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_241, 2},
+};
+static const command_arg_t args_243[] = {
+    {"args", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_242, 2},
+};
+static const command_arg_t args_244[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"ttl", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"serialized-value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
@@ -839,559 +854,574 @@ static const command_arg_t args_240[] = {
     {"seconds", "integer", -1, "IDLETIME", NULL, "5.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"frequency", "integer", -1, "FREQ", NULL, "5.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_241[] = {
+static const command_history_t history_245[] = {
     {"3.0.0", "Added the `REPLACE` modifier."},
     {"5.0.0", "Added the `ABSTTL` modifier."},
     {"5.0.0", "Added the `IDLETIME` and `FREQ` options."},
 };
-static const command_arg_t args_242[] = {
+static const command_arg_t args_246[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_243[] = {
+static const command_history_t history_247[] = {
     {"6.2.0", "Added the `count` argument."},
 };
-static const command_arg_t args_244[] = {
+static const command_arg_t args_248[] = {
     {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_245[] = {
+static const command_arg_t args_249[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_246[] = {
+static const command_history_t history_250[] = {
     {"2.4.0", "Accepts multiple `element` arguments."},
 };
-static const command_arg_t args_247[] = {
+static const command_arg_t args_251[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_248[] = {
+static const command_history_t history_252[] = {
     {"4.0.0", "Accepts multiple `element` arguments."},
 };
-static const command_arg_t args_249[] = {
+static const command_arg_t args_253[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_250[] = {
+static const command_history_t history_254[] = {
     {"2.4.0", "Accepts multiple `member` arguments."},
 };
-static const command_arg_t args_251[] = {
+static const command_arg_t args_255[] = {
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"type", "string", -1, "TYPE", NULL, "6.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_252[] = {
+static const command_history_t history_256[] = {
     {"6.0.0", "Added the `TYPE` subcommand."},
 };
-static const char *const tips_253[] = {"nondeterministic_output", "request_policy:special"};
-static const command_arg_t args_254[] = {
+static const char *const tips_257[] = {"nondeterministic_output", "request_policy:special"};
+static const command_arg_t args_258[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_255[] = {
+static const command_arg_t args_259[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_256[] = {"nondeterministic_output_order"};
-static const command_arg_t args_257[] = {
+static const char *const tips_260[] = {"nondeterministic_output_order"};
+static const command_arg_t args_261[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_258[] = {
+static const command_arg_t args_262[] = {
     {"index", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_259[] = {
+static const command_arg_t args_263[] = {
     {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_260[] = {
+static const command_arg_t args_264[] = {
     {"seconds", "integer", -1, "EX", NULL, "2.6.12", NULL, 0, NULL, NULL, 0},
     {"milliseconds", "integer", -1, "PX", NULL, "2.6.12", NULL, 0, NULL, NULL, 0},
     {"unix-time-seconds", "unix-time", -1, "EXAT", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
     {"keepttl", "pure-token", -1, "KEEPTTL", NULL, "6.0.0", NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_261[] = {
+static const command_arg_t args_265[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "2.6.12", NULL, CMD_ARG_OPTIONAL, NULL, args_259, 2},
+    {"condition", "oneof", -1, NULL, NULL, "2.6.12", NULL, CMD_ARG_OPTIONAL, NULL, args_263, 2},
     {"get", "pure-token", -1, "GET", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_260, 5},
+    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_264, 5},
 };
-static const command_history_t history_262[] = {
+static const command_history_t history_266[] = {
     {"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."},
     {"6.0.0", "Added the `KEEPTTL` option."},
     {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."},
     {"7.0.0", "Allowed the `NX` and `GET` options to be used together."},
 };
-static const char *const notes_263[] = {"RW and ACCESS due to the optional `GET` argument"};
-static const command_arg_t args_264[] = {
+static const char *const notes_267[] = {"RW and ACCESS due to the optional `GET` argument"};
+static const command_arg_t args_268[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_265[] = {
+static const command_arg_t args_269[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"seconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_266[] = {
+static const command_arg_t args_270[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_267[] = {
+static const command_arg_t args_271[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_268[] = {
+static const command_arg_t args_272[] = {
     {"nosave", "pure-token", -1, "NOSAVE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"save", "pure-token", -1, "SAVE", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_269[] = {
-    {"nosave_save", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_268, 2},
+static const command_arg_t args_273[] = {
+    {"nosave_save", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_272, 2},
     {"now", "pure-token", -1, "NOW", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"force", "pure-token", -1, "FORCE", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"abort", "pure-token", -1, "ABORT", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_270[] = {
+static const command_history_t history_274[] = {
     {"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."},
 };
-static const command_arg_t args_271[] = {
+static const command_arg_t args_275[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_272[] = {"nondeterministic_output_order"};
-static const command_arg_t args_273[] = {
+static const char *const tips_276[] = {"nondeterministic_output_order"};
+static const command_arg_t args_277[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"limit", "integer", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_274[] = {
+static const command_arg_t args_278[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_275[] = {
+static const command_arg_t args_279[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_276[] = {
+static const command_arg_t args_280[] = {
+    {"host", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"port", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_281[] = {
+    {"no", "pure-token", -1, "NO", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"one", "pure-token", -1, "ONE", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_282[] = {
+    {"host-port", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_280, 2},
+    {"no-one", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_281, 2},
+};
+static const command_arg_t args_283[] = {
+    {"args", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_282, 2},
+};
+static const command_arg_t args_284[] = {
     {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_277[] = {
+static const command_history_t history_285[] = {
     {"4.0.0", "Added client IP address, port and name to the reply."},
 };
-static const char *const tips_278[] = {"request_policy:all_nodes", "nondeterministic_output"};
-static const char *const tips_279[] = {"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"};
-static const char *const tips_280[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
-static const command_arg_t args_281[] = {
+static const char *const tips_286[] = {"request_policy:all_nodes", "nondeterministic_output"};
+static const char *const tips_287[] = {"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"};
+static const char *const tips_288[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
+static const command_arg_t args_289[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_282[] = {"nondeterministic_output_order"};
-static const command_arg_t args_283[] = {
+static const char *const tips_290[] = {"nondeterministic_output_order"};
+static const command_arg_t args_291[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_284[] = {
+static const command_arg_t args_292[] = {
     {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_285[] = {
+static const command_arg_t args_293[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_286[] = {
+static const command_arg_t args_294[] = {
     {"asc", "pure-token", -1, "ASC", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"desc", "pure-token", -1, "DESC", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_287[] = {
+static const command_arg_t args_295[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", 1, "BY", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_285, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_293, 2},
     {"pattern", "pattern", 1, "GET", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE | CMD_ARG_MULTIPLE_TOKEN, NULL, NULL, 0},
-    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_286, 2},
+    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_294, 2},
     {"sorting", "pure-token", -1, "ALPHA", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"destination", "key", 2, "STORE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const notes_288[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array"};
-static const command_arg_t args_289[] = {
+static const char *const notes_296[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array"};
+static const command_arg_t args_297[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_290[] = {
+static const command_arg_t args_298[] = {
     {"asc", "pure-token", -1, "ASC", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"desc", "pure-token", -1, "DESC", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_291[] = {
+static const command_arg_t args_299[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", 1, "BY", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_289, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_297, 2},
     {"pattern", "pattern", 1, "GET", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE | CMD_ARG_MULTIPLE_TOKEN, NULL, NULL, 0},
-    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_290, 2},
+    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_298, 2},
     {"sorting", "pure-token", -1, "ALPHA", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const notes_292[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"};
-static const command_arg_t args_293[] = {
+static const char *const notes_300[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"};
+static const command_arg_t args_301[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, "3.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_294[] = {
+static const command_history_t history_302[] = {
     {"3.2.0", "Added the `count` argument."},
 };
-static const char *const tips_295[] = {"nondeterministic_output"};
-static const command_arg_t args_296[] = {
+static const char *const tips_303[] = {"nondeterministic_output"};
+static const command_arg_t args_304[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"message", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_297[] = {
+static const command_arg_t args_305[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, "2.6.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_298[] = {
+static const command_history_t history_306[] = {
     {"2.6.0", "Added the optional `count` argument."},
 };
-static const char *const tips_299[] = {"nondeterministic_output"};
-static const command_arg_t args_300[] = {
+static const char *const tips_307[] = {"nondeterministic_output"};
+static const command_arg_t args_308[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_301[] = {
+static const command_history_t history_309[] = {
     {"2.4.0", "Accepts multiple `member` arguments."},
 };
-static const command_arg_t args_302[] = {
+static const command_arg_t args_310[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_303[] = {"nondeterministic_output"};
-static const command_arg_t args_304[] = {
+static const char *const tips_311[] = {"nondeterministic_output"};
+static const command_arg_t args_312[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_305[] = {
+static const command_arg_t args_313[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_306[] = {
+static const command_arg_t args_314[] = {
     {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_307[] = {
+static const command_arg_t args_315[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"end", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_308[] = {
+static const command_arg_t args_316[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_309[] = {"nondeterministic_output_order"};
-static const command_arg_t args_310[] = {
+static const char *const tips_317[] = {"nondeterministic_output_order"};
+static const command_arg_t args_318[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_311[] = {
+static const command_arg_t args_319[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_312[] = {
+static const command_arg_t args_320[] = {
     {"index1", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"index2", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_313[] = {"nondeterministic_output"};
-static const command_arg_t args_314[] = {
+static const char *const tips_321[] = {"nondeterministic_output"};
+static const command_arg_t args_322[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_315[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
-static const command_arg_t args_316[] = {
+static const char *const tips_323[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
+static const command_arg_t args_324[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_history_t history_317[] = {
+static const command_history_t history_325[] = {
     {"2.8.0", "Added the -2 reply."},
 };
-static const char *const tips_318[] = {"nondeterministic_output"};
-static const command_arg_t args_319[] = {
+static const char *const tips_326[] = {"nondeterministic_output"};
+static const command_arg_t args_327[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_320[] = {
+static const command_arg_t args_328[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_321[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
-static const command_arg_t args_322[] = {
+static const char *const tips_329[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
+static const command_arg_t args_330[] = {
     {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_323[] = {
+static const command_arg_t args_331[] = {
     {"numreplicas", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"timeout", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_324[] = {"request_policy:all_shards", "response_policy:agg_min"};
-static const command_arg_t args_325[] = {
+static const char *const tips_332[] = {"request_policy:all_shards", "response_policy:agg_min"};
+static const command_arg_t args_333[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_326[] = {
+static const command_arg_t args_334[] = {
     {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_327[] = {
+static const command_arg_t args_335[] = {
     {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_328[] = {
+static const command_arg_t args_336[] = {
     {"score", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_329[] = {
+static const command_arg_t args_337[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, args_326, 2},
-    {"comparison", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_327, 2},
+    {"condition", "oneof", -1, NULL, NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, args_334, 2},
+    {"comparison", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_335, 2},
     {"change", "pure-token", -1, "CH", NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"increment", "pure-token", -1, "INCR", NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"score_member", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_328, 2},
+    {"score_member", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_336, 2},
 };
-static const command_history_t history_330[] = {
+static const command_history_t history_338[] = {
     {"2.4.0", "Accepts multiple elements."},
     {"3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."},
     {"6.2.0", "Added the `GT` and `LT` options."},
 };
-static const command_arg_t args_331[] = {
+static const command_arg_t args_339[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_332[] = {
+static const command_arg_t args_340[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_333[] = {
+static const command_arg_t args_341[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_334[] = {
+static const command_arg_t args_342[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_335[] = {
+static const command_arg_t args_343[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"increment", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_336[] = {
+static const command_arg_t args_344[] = {
     {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_337[] = {
+static const command_arg_t args_345[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_336, 3},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_344, 3},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_338[] = {
+static const command_arg_t args_346[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"limit", "integer", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_339[] = {
+static const command_arg_t args_347[] = {
     {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_340[] = {
+static const command_arg_t args_348[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_339, 3},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_347, 3},
 };
-static const command_arg_t args_341[] = {
+static const command_arg_t args_349[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_342[] = {
+static const command_arg_t args_350[] = {
     {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_343[] = {
+static const command_arg_t args_351[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_342, 2},
+    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_350, 2},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-};
-static const command_arg_t args_344[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-};
-static const command_arg_t args_345[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-};
-static const command_arg_t args_346[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-};
-static const command_arg_t args_347[] = {
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-};
-static const command_arg_t args_348[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"options", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_347, 2},
-};
-static const char *const tips_349[] = {"nondeterministic_output"};
-static const command_arg_t args_350[] = {
-    {"byscore", "pure-token", -1, "BYSCORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"bylex", "pure-token", -1, "BYLEX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_351[] = {
-    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_352[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"start", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"stop", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"sortby", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_350, 2},
-    {"rev", "pure-token", -1, "REV", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_351, 2},
-    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_353[] = {
-    {"6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."},
+static const command_arg_t args_353[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_354[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_355[] = {
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_356[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"options", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_355, 2},
+};
+static const char *const tips_357[] = {"nondeterministic_output"};
+static const command_arg_t args_358[] = {
+    {"byscore", "pure-token", -1, "BYSCORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"bylex", "pure-token", -1, "BYLEX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_359[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_355[] = {
+static const command_arg_t args_360[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"start", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"stop", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"sortby", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_358, 2},
+    {"rev", "pure-token", -1, "REV", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_359, 2},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_history_t history_361[] = {
+    {"6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."},
+};
+static const command_arg_t args_362[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_363[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_354, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_362, 2},
 };
-static const command_arg_t args_356[] = {
+static const command_arg_t args_364[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_357[] = {
+static const command_arg_t args_365[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, "2.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_356, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_364, 2},
 };
-static const command_history_t history_358[] = {
+static const command_history_t history_366[] = {
     {"2.0.0", "Added the `WITHSCORES` modifier."},
 };
-static const command_arg_t args_359[] = {
+static const command_arg_t args_367[] = {
     {"byscore", "pure-token", -1, "BYSCORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"bylex", "pure-token", -1, "BYLEX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_360[] = {
+static const command_arg_t args_368[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_361[] = {
+static const command_arg_t args_369[] = {
     {"dst", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"src", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"sortby", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_359, 2},
+    {"sortby", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_367, 2},
     {"rev", "pure-token", -1, "REV", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_360, 2},
-};
-static const command_arg_t args_362[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_363[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-};
-static const command_history_t history_364[] = {
-    {"2.4.0", "Accepts multiple elements."},
-};
-static const command_arg_t args_365[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_366[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_367[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_368[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-};
-static const command_arg_t args_369[] = {
-    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_368, 2},
 };
 static const command_arg_t args_370[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_369, 2},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_371[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_history_t history_372[] = {
+    {"2.4.0", "Accepts multiple elements."},
+};
+static const command_arg_t args_373[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_374[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_375[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_376[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_377[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_372[] = {
+static const command_arg_t args_378[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_377, 2},
+};
+static const command_arg_t args_379[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_380[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_371, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_379, 2},
 };
-static const command_history_t history_373[] = {
+static const command_history_t history_381[] = {
     {"2.1.6", "`min` and `max` can be exclusive."},
 };
-static const command_arg_t args_374[] = {
+static const command_arg_t args_382[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_375[] = {
+static const command_arg_t args_383[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_376[] = {"nondeterministic_output"};
-static const command_arg_t args_377[] = {
+static const char *const tips_384[] = {"nondeterministic_output"};
+static const command_arg_t args_385[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_378[] = {
+static const command_arg_t args_386[] = {
     {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_379[] = {
+static const command_arg_t args_387[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_378, 3},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_386, 3},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_380[] = {
+static const command_arg_t args_388[] = {
     {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_381[] = {
+static const command_arg_t args_389[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_380, 3},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_388, 3},
 };
 
 static const command_doc_t docs[] = {
@@ -1711,184 +1741,188 @@ static const command_doc_t docs[] = {
      history_239, 1, args_238, 2, NULL, 0, NULL, 0},
     {"replconf", "An internal command for configuring the replication stream", "3.0.0", "server", "O(1)", CMD_DOC_SYSCMD, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
+    {"replicaof", "Make the server a replica of another instance, or promote it as master.", "5.0.0", "server", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_243, 1, NULL, 0, NULL, 0},
     {"reset", "Reset the connection", "6.2.0", "connection", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"restore", "Create a key using the provided serialized value, previously obtained using DUMP.", "2.6.0", "generic", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", 0, NULL, NULL,
-     history_241, 3, args_240, 7, NULL, 0, NULL, 0},
+     history_245, 3, args_244, 7, NULL, 0, NULL, 0},
     {"role", "Return the role of the instance in the context of replication", "2.8.12", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"rpop", "Remove and get the last elements in a list", "1.0.0", "list", "O(N) where N is the number of elements returned", 0, NULL, NULL,
-     history_243, 1, args_242, 2, NULL, 0, NULL, 0},
+     history_247, 1, args_246, 2, NULL, 0, NULL, 0},
     {"rpoplpush", "Remove the last element in a list, prepend it to another list and return it", "1.2.0", "list", "O(1)", CMD_DOC_DEPRECATED, "6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments",
-     NULL, 0, args_244, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_248, 2, NULL, 0, NULL, 0},
     {"rpush", "Append one or multiple elements to a list", "1.0.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
-     history_246, 1, args_245, 2, NULL, 0, NULL, 0},
-    {"rpushx", "Append an element to a list, only if the list exists", "2.2.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
-     history_248, 1, args_247, 2, NULL, 0, NULL, 0},
-    {"sadd", "Add one or more members to a set", "1.0.0", "set", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
      history_250, 1, args_249, 2, NULL, 0, NULL, 0},
+    {"rpushx", "Append an element to a list, only if the list exists", "2.2.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
+     history_252, 1, args_251, 2, NULL, 0, NULL, 0},
+    {"sadd", "Add one or more members to a set", "1.0.0", "set", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
+     history_254, 1, args_253, 2, NULL, 0, NULL, 0},
     {"save", "Synchronously save the dataset to disk", "1.0.0", "server", "O(N) where N is the total number of keys in all databases", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"scan", "Incrementally iterate the keys space", "2.8.0", "generic", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", 0, NULL, NULL,
-     history_252, 1, args_251, 4, tips_253, 2, NULL, 0},
+     history_256, 1, args_255, 4, tips_257, 2, NULL, 0},
     {"scard", "Get the number of members in a set", "1.0.0", "set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_254, 1, NULL, 0, NULL, 0},
-    {"sdiff", "Subtract multiple sets", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_255, 1, tips_256, 1, NULL, 0},
-    {"sdiffstore", "Subtract multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_257, 2, NULL, 0, NULL, 0},
-    {"select", "Change the selected database for the current connection", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
      NULL, 0, args_258, 1, NULL, 0, NULL, 0},
+    {"sdiff", "Subtract multiple sets", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
+     NULL, 0, args_259, 1, tips_260, 1, NULL, 0},
+    {"sdiffstore", "Subtract multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
+     NULL, 0, args_261, 2, NULL, 0, NULL, 0},
+    {"select", "Change the selected database for the current connection", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_262, 1, NULL, 0, NULL, 0},
     {"set", "Set the string value of a key", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     history_262, 4, args_261, 5, NULL, 0, notes_263, 1},
+     history_266, 4, args_265, 5, NULL, 0, notes_267, 1},
     {"setbit", "Sets or clears the bit at offset in the string value stored at key", "2.2.0", "bitmap", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_264, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_268, 3, NULL, 0, NULL, 0},
     {"setex", "Set the value and expiration of a key", "2.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_265, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_269, 3, NULL, 0, NULL, 0},
     {"setnx", "Set the value of a key, only if the key does not exist", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_266, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_270, 2, NULL, 0, NULL, 0},
     {"setrange", "Overwrite part of a string at key starting at the specified offset", "2.2.0", "string", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", 0, NULL, NULL,
-     NULL, 0, args_267, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_271, 3, NULL, 0, NULL, 0},
     {"shutdown", "Synchronously save the dataset to disk and then shut down the server", "1.0.0", "server", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", 0, NULL, NULL,
-     history_270, 1, args_269, 4, NULL, 0, NULL, 0},
+     history_274, 1, args_273, 4, NULL, 0, NULL, 0},
     {"sinter", "Intersect multiple sets", "1.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
-     NULL, 0, args_271, 1, tips_272, 1, NULL, 0},
+     NULL, 0, args_275, 1, tips_276, 1, NULL, 0},
     {"sintercard", "Intersect multiple sets and return the cardinality of the result", "7.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
-     NULL, 0, args_273, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_277, 3, NULL, 0, NULL, 0},
     {"sinterstore", "Intersect multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
-     NULL, 0, args_274, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_278, 2, NULL, 0, NULL, 0},
     {"sismember", "Determine if a given value is a member of a set", "1.0.0", "set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_275, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_279, 2, NULL, 0, NULL, 0},
+    {"slaveof", "Make the server a replica of another instance, or promote it as master.", "1.0.0", "server", "O(1)", CMD_DOC_DEPRECATED, "5.0.0", "`REPLICAOF`",
+     NULL, 0, args_283, 1, NULL, 0, NULL, 0},
     {"slowlog", "A container for slow log commands", "2.2.12", "server", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"slowlog|get", "Get the slow log's entries", "2.2.12", "server", "O(N) where N is the number of entries returned", 0, NULL, NULL,
-     history_277, 1, args_276, 1, tips_278, 2, NULL, 0},
+     history_285, 1, args_284, 1, tips_286, 2, NULL, 0},
     {"slowlog|help", "Show helpful text about the different subcommands", "6.2.0", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"slowlog|len", "Get the slow log's length", "2.2.12", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_279, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_287, 3, NULL, 0},
     {"slowlog|reset", "Clear all entries from the slow log", "2.2.12", "server", "O(N) where N is the number of entries in the slowlog", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_280, 2, NULL, 0},
+     NULL, 0, NULL, 0, tips_288, 2, NULL, 0},
     {"smembers", "Get all the members in a set", "1.0.0", "set", "O(N) where N is the set cardinality.", 0, NULL, NULL,
-     NULL, 0, args_281, 1, tips_282, 1, NULL, 0},
+     NULL, 0, args_289, 1, tips_290, 1, NULL, 0},
     {"smismember", "Returns the membership associated with the given elements for a set", "6.2.0", "set", "O(N) where N is the number of elements being checked for membership", 0, NULL, NULL,
-     NULL, 0, args_283, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_291, 2, NULL, 0, NULL, 0},
     {"smove", "Move a member from one set to another", "1.0.0", "set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_284, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_292, 3, NULL, 0, NULL, 0},
     {"sort", "Sort the elements in a list, set or sorted set", "1.0.0", "generic", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", 0, NULL, NULL,
-     NULL, 0, args_287, 7, NULL, 0, notes_288, 3},
+     NULL, 0, args_295, 7, NULL, 0, notes_296, 3},
     {"sort_ro", "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", "generic", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", 0, NULL, NULL,
-     NULL, 0, args_291, 6, NULL, 0, notes_292, 2},
+     NULL, 0, args_299, 6, NULL, 0, notes_300, 2},
     {"spop", "Remove and return one or multiple random members from a set", "1.0.0", "set", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", 0, NULL, NULL,
-     history_294, 1, args_293, 2, tips_295, 1, NULL, 0},
+     history_302, 1, args_301, 2, tips_303, 1, NULL, 0},
     {"spublish", "Post a message to a shard channel", "7.0.0", "pubsub", "O(N) where N is the number of clients subscribed to the receiving shard channel.", 0, NULL, NULL,
-     NULL, 0, args_296, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_304, 2, NULL, 0, NULL, 0},
     {"srandmember", "Get one or multiple random members from a set", "1.0.0", "set", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", 0, NULL, NULL,
-     history_298, 1, args_297, 2, tips_299, 1, NULL, 0},
+     history_306, 1, args_305, 2, tips_307, 1, NULL, 0},
     {"srem", "Remove one or more members from a set", "1.0.0", "set", "O(N) where N is the number of members to be removed.", 0, NULL, NULL,
-     history_301, 1, args_300, 2, NULL, 0, NULL, 0},
+     history_309, 1, args_308, 2, NULL, 0, NULL, 0},
     {"sscan", "Incrementally iterate Set elements", "2.8.0", "set", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
-     NULL, 0, args_302, 4, tips_303, 1, NULL, 0},
+     NULL, 0, args_310, 4, tips_311, 1, NULL, 0},
     {"ssubscribe", "Listen for messages published to the given shard channels", "7.0.0", "pubsub", "O(N) where N is the number of shard channels to subscribe to.", 0, NULL, NULL,
-     NULL, 0, args_304, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_312, 1, NULL, 0, NULL, 0},
     {"strlen", "Get the length of the value stored in a key", "2.2.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_305, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_313, 1, NULL, 0, NULL, 0},
     {"subscribe", "Listen for messages published to the given channels", "2.0.0", "pubsub", "O(N) where N is the number of channels to subscribe to.", 0, NULL, NULL,
-     NULL, 0, args_306, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_314, 1, NULL, 0, NULL, 0},
     {"substr", "Get a substring of the string stored at a key", "1.0.0", "string", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", CMD_DOC_DEPRECATED, "2.0.0", "`GETRANGE`",
-     NULL, 0, args_307, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_315, 3, NULL, 0, NULL, 0},
     {"sunion", "Add multiple sets", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_308, 1, tips_309, 1, NULL, 0},
+     NULL, 0, args_316, 1, tips_317, 1, NULL, 0},
     {"sunionstore", "Add multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_310, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_318, 2, NULL, 0, NULL, 0},
     {"sunsubscribe", "Stop listening for messages posted to the given shard channels", "7.0.0", "pubsub", "O(N) where N is the number of clients already subscribed to a shard channel.", 0, NULL, NULL,
-     NULL, 0, args_311, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_319, 1, NULL, 0, NULL, 0},
     {"swapdb", "Swaps two Redis databases", "4.0.0", "server", "O(N) where N is the count of clients watching or blocking on keys from both databases.", 0, NULL, NULL,
-     NULL, 0, args_312, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_320, 2, NULL, 0, NULL, 0},
     {"sync", "Internal command used for replication", "1.0.0", "server", NULL, 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"time", "Return the current server time", "2.6.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_313, 1, NULL, 0},
+     NULL, 0, NULL, 0, tips_321, 1, NULL, 0},
     {"touch", "Alters the last access time of a key(s). Returns the number of existing keys specified.", "3.2.1", "generic", "O(N) where N is the number of keys that will be touched.", 0, NULL, NULL,
-     NULL, 0, args_314, 1, tips_315, 2, NULL, 0},
+     NULL, 0, args_322, 1, tips_323, 2, NULL, 0},
     {"ttl", "Get the time to live for a key in seconds", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     history_317, 1, args_316, 1, tips_318, 1, NULL, 0},
+     history_325, 1, args_324, 1, tips_326, 1, NULL, 0},
     {"type", "Determine the type stored at key", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_319, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_327, 1, NULL, 0, NULL, 0},
     {"unlink", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0", "generic", "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", 0, NULL, NULL,
-     NULL, 0, args_320, 1, tips_321, 2, NULL, 0},
+     NULL, 0, args_328, 1, tips_329, 2, NULL, 0},
     {"unsubscribe", "Stop listening for messages posted to the given channels", "2.0.0", "pubsub", "O(N) where N is the number of clients already subscribed to a channel.", 0, NULL, NULL,
-     NULL, 0, args_322, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_330, 1, NULL, 0, NULL, 0},
     {"unwatch", "Forget about all watched keys", "2.2.0", "transactions", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"wait", "Wait for the synchronous replication of all the write commands sent in the context of the current connection", "3.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_323, 2, tips_324, 2, NULL, 0},
+     NULL, 0, args_331, 2, tips_332, 2, NULL, 0},
     {"watch", "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0", "transactions", "O(1) for every key.", 0, NULL, NULL,
-     NULL, 0, args_325, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_333, 1, NULL, 0, NULL, 0},
     {"zadd", "Add one or more members to a sorted set, or update its score if it already exists", "1.2.0", "sorted-set", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", 0, NULL, NULL,
-     history_330, 3, args_329, 6, NULL, 0, NULL, 0},
+     history_338, 3, args_337, 6, NULL, 0, NULL, 0},
     {"zcard", "Get the number of members in a sorted set", "1.2.0", "sorted-set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_331, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_339, 1, NULL, 0, NULL, 0},
     {"zcount", "Count the members in a sorted set with scores within the given values", "2.0.0", "sorted-set", "O(log(N)) with N being the number of elements in the sorted set.", 0, NULL, NULL,
-     NULL, 0, args_332, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_340, 3, NULL, 0, NULL, 0},
     {"zdiff", "Subtract multiple sorted sets", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
-     NULL, 0, args_333, 3, NULL, 0, NULL, 0},
-    {"zdiffstore", "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
-     NULL, 0, args_334, 3, NULL, 0, NULL, 0},
-    {"zincrby", "Increment the score of a member in a sorted set", "1.2.0", "sorted-set", "O(log(N)) where N is the number of elements in the sorted set.", 0, NULL, NULL,
-     NULL, 0, args_335, 3, NULL, 0, NULL, 0},
-    {"zinter", "Intersect multiple sorted sets", "6.2.0", "sorted-set", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
-     NULL, 0, args_337, 5, NULL, 0, NULL, 0},
-    {"zintercard", "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", "sorted-set", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", 0, NULL, NULL,
-     NULL, 0, args_338, 3, NULL, 0, NULL, 0},
-    {"zinterstore", "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "sorted-set", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
-     NULL, 0, args_340, 5, NULL, 0, NULL, 0},
-    {"zlexcount", "Count the number of members in a sorted set between a given lexicographical range", "2.8.9", "sorted-set", "O(log(N)) with N being the number of elements in the sorted set.", 0, NULL, NULL,
      NULL, 0, args_341, 3, NULL, 0, NULL, 0},
+    {"zdiffstore", "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
+     NULL, 0, args_342, 3, NULL, 0, NULL, 0},
+    {"zincrby", "Increment the score of a member in a sorted set", "1.2.0", "sorted-set", "O(log(N)) where N is the number of elements in the sorted set.", 0, NULL, NULL,
+     NULL, 0, args_343, 3, NULL, 0, NULL, 0},
+    {"zinter", "Intersect multiple sorted sets", "6.2.0", "sorted-set", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
+     NULL, 0, args_345, 5, NULL, 0, NULL, 0},
+    {"zintercard", "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", "sorted-set", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", 0, NULL, NULL,
+     NULL, 0, args_346, 3, NULL, 0, NULL, 0},
+    {"zinterstore", "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "sorted-set", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
+     NULL, 0, args_348, 5, NULL, 0, NULL, 0},
+    {"zlexcount", "Count the number of members in a sorted set between a given lexicographical range", "2.8.9", "sorted-set", "O(log(N)) with N being the number of elements in the sorted set.", 0, NULL, NULL,
+     NULL, 0, args_349, 3, NULL, 0, NULL, 0},
     {"zmpop", "Remove and return members with scores in a sorted set", "7.0.0", "sorted-set", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
-     NULL, 0, args_343, 4, NULL, 0, NULL, 0},
+     NULL, 0, args_351, 4, NULL, 0, NULL, 0},
     {"zmscore", "Get the score associated with the given members in a sorted set", "6.2.0", "sorted-set", "O(N) where N is the number of members being requested.", 0, NULL, NULL,
-     NULL, 0, args_344, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_352, 2, NULL, 0, NULL, 0},
     {"zpopmax", "Remove and return members with the highest scores in a sorted set", "5.0.0", "sorted-set", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
-     NULL, 0, args_345, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_353, 2, NULL, 0, NULL, 0},
     {"zpopmin", "Remove and return members with the lowest scores in a sorted set", "5.0.0", "sorted-set", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
-     NULL, 0, args_346, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_354, 2, NULL, 0, NULL, 0},
     {"zrandmember", "Get one or multiple random elements from a sorted set", "6.2.0", "sorted-set", "O(N) where N is the number of elements returned", 0, NULL, NULL,
-     NULL, 0, args_348, 2, tips_349, 1, NULL, 0},
+     NULL, 0, args_356, 2, tips_357, 1, NULL, 0},
     {"zrange", "Return a range of members in a sorted set", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", 0, NULL, NULL,
-     history_353, 1, args_352, 7, NULL, 0, NULL, 0},
+     history_361, 1, args_360, 7, NULL, 0, NULL, 0},
     {"zrangebylex", "Return a range of members in a sorted set, by lexicographical range", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `BYLEX` argument",
-     NULL, 0, args_355, 4, NULL, 0, NULL, 0},
+     NULL, 0, args_363, 4, NULL, 0, NULL, 0},
     {"zrangebyscore", "Return a range of members in a sorted set, by score", "1.0.5", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `BYSCORE` argument",
-     history_358, 1, args_357, 5, NULL, 0, NULL, 0},
+     history_366, 1, args_365, 5, NULL, 0, NULL, 0},
     {"zrangestore", "Store a range of members from sorted set into another key", "6.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", 0, NULL, NULL,
-     NULL, 0, args_361, 7, NULL, 0, NULL, 0},
+     NULL, 0, args_369, 7, NULL, 0, NULL, 0},
     {"zrank", "Determine the index of a member in a sorted set", "2.0.0", "sorted-set", "O(log(N))", 0, NULL, NULL,
-     NULL, 0, args_362, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_370, 2, NULL, 0, NULL, 0},
     {"zrem", "Remove one or more members from a sorted set", "1.2.0", "sorted-set", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", 0, NULL, NULL,
-     history_364, 1, args_363, 2, NULL, 0, NULL, 0},
+     history_372, 1, args_371, 2, NULL, 0, NULL, 0},
     {"zremrangebylex", "Remove all members in a sorted set between the given lexicographical range", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
-     NULL, 0, args_365, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_373, 3, NULL, 0, NULL, 0},
     {"zremrangebyrank", "Remove all members in a sorted set within the given indexes", "2.0.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
-     NULL, 0, args_366, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_374, 3, NULL, 0, NULL, 0},
     {"zremrangebyscore", "Remove all members in a sorted set within the given scores", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
-     NULL, 0, args_367, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_375, 3, NULL, 0, NULL, 0},
     {"zrevrange", "Return a range of members in a sorted set, by index, with scores ordered from high to low", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` argument",
-     NULL, 0, args_368, 4, NULL, 0, NULL, 0},
+     NULL, 0, args_376, 4, NULL, 0, NULL, 0},
     {"zrevrangebylex", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments",
-     NULL, 0, args_370, 4, NULL, 0, NULL, 0},
+     NULL, 0, args_378, 4, NULL, 0, NULL, 0},
     {"zrevrangebyscore", "Return a range of members in a sorted set, by score, with scores ordered from high to low", "2.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` and `BYSCORE` arguments",
-     history_373, 1, args_372, 5, NULL, 0, NULL, 0},
+     history_381, 1, args_380, 5, NULL, 0, NULL, 0},
     {"zrevrank", "Determine the index of a member in a sorted set, with scores ordered from high to low", "2.0.0", "sorted-set", "O(log(N))", 0, NULL, NULL,
-     NULL, 0, args_374, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_382, 2, NULL, 0, NULL, 0},
     {"zscan", "Incrementally iterate sorted sets elements and associated scores", "2.8.0", "sorted-set", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
-     NULL, 0, args_375, 4, tips_376, 1, NULL, 0},
+     NULL, 0, args_383, 4, tips_384, 1, NULL, 0},
     {"zscore", "Get the score associated with the given member in a sorted set", "1.2.0", "sorted-set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_377, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_385, 2, NULL, 0, NULL, 0},
     {"zunion", "Add multiple sorted sets", "6.2.0", "sorted-set", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
-     NULL, 0, args_379, 5, NULL, 0, NULL, 0},
+     NULL, 0, args_387, 5, NULL, 0, NULL, 0},
     {"zunionstore", "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "sorted-set", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
-     NULL, 0, args_381, 5, NULL, 0, NULL, 0},
+     NULL, 0, args_389, 5, NULL, 0, NULL, 0},
 };
 
 #define NDOCS ((int)(sizeof(docs) / sizeof(docs[0])))

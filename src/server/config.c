@@ -375,27 +375,25 @@ static str_t *format_percentiles(const opt_t *o)
     return s;
 }
 
-/* replicaof / slaveof: stored for the replication work; "no one" clears. */
-static char *replicaof_host;
-static long long replicaof_port;
-
+/* replicaof / slaveof: cfg.replicaof_host/port (NULL: a primary), which
+ * REPLICAOF also sets at runtime; "no one" clears. */
 static int parse_replicaof(const opt_t *o, int argc, char **argv, bool from_file, str_t **err)
 {
     UNUSED(o);
     UNUSED(from_file);
     if (argc == 1 && argv[0][0] == '\0') {
-        alloc_free(replicaof_host);
-        replicaof_host = NULL;
-        replicaof_port = 0;
+        alloc_free(cfg.replicaof_host);
+        cfg.replicaof_host = NULL;
+        cfg.replicaof_port = 0;
         return 0;
     }
     if (argc != 2) {
         *err = str_new_cstr("wrong number of arguments");
         return -1;
     }
-    alloc_free(replicaof_host);
-    replicaof_host = NULL;
-    replicaof_port = 0;
+    alloc_free(cfg.replicaof_host);
+    cfg.replicaof_host = NULL;
+    cfg.replicaof_port = 0;
     if (strcasecmp(argv[0], "no") == 0 && strcasecmp(argv[1], "one") == 0)
         return 0;
     long long port;
@@ -403,17 +401,17 @@ static int parse_replicaof(const opt_t *o, int argc, char **argv, bool from_file
         *err = str_new_cstr("Invalid master port");
         return -1;
     }
-    replicaof_host = alloc_strdup(argv[0]);
-    replicaof_port = port;
+    cfg.replicaof_host = alloc_strdup(argv[0]);
+    cfg.replicaof_port = port;
     return 0;
 }
 
 static str_t *format_replicaof(const opt_t *o)
 {
     UNUSED(o);
-    if (replicaof_host == NULL)
+    if (cfg.replicaof_host == NULL)
         return str_new_cstr("");
-    return str_fmt("%s %lld", replicaof_host, replicaof_port);
+    return str_fmt("%s %lld", cfg.replicaof_host, cfg.replicaof_port);
 }
 
 static int parse_dir(const opt_t *o, int argc, char **argv, bool from_file, str_t **err)
@@ -676,21 +674,23 @@ static const opt_t options[] = {
     INT_OPT_X("replica-priority", "slave-priority", &cfg.replica_priority, 0, IMAX, "100", 0,
               NULL),
     BOOL_OPT_A("replica-lazy-flush", "slave-lazy-flush", BOOLF(false), "no", 0, NULL),
-    BOOL_OPT_A("replica-ignore-maxmemory", "slave-ignore-maxmemory", BOOLF(true), "yes", 0,
-               NULL),
-    BOOL_OPT_A("replica-announced", NULL, BOOLF(true), "yes", 0, NULL),
+    BOOL_OPT_A("replica-ignore-maxmemory", "slave-ignore-maxmemory",
+               &cfg.replica_ignore_maxmemory, "yes", 0, NULL),
+    BOOL_OPT_A("replica-announced", NULL, &cfg.replica_announced, "yes", 0, NULL),
     BOOL_OPT_A("replica-ignore-disk-write-errors", NULL, BOOLF(false), "no", 0, NULL),
-    {"replica-announce-ip", "slave-announce-ip", OPT_STRING, 0, STRF, 0, 0, "", NULL, NULL,
-     NULL, NULL},
-    INT_OPT_X("replica-announce-port", "slave-announce-port", LL(0), 0, 65535, "0", 0, NULL),
+    {"replica-announce-ip", "slave-announce-ip", OPT_STRING, 0, &cfg.replica_announce_ip, 0, 0,
+     "", NULL, NULL, NULL, NULL},
+    INT_OPT_X("replica-announce-port", "slave-announce-port", &cfg.replica_announce_port, 0,
+              65535, "0", 0, NULL),
     INT_OPT_X("repl-ping-replica-period", "repl-ping-slave-period", LL(10), 1, IMAX, "10", 0,
               NULL),
-    INT_OPT("repl-timeout", LL(60), 1, IMAX, "60"),
+    INT_OPT("repl-timeout", &cfg.repl_timeout, 1, IMAX, "60"),
     BOOL_OPT("repl-disable-tcp-nodelay", BOOLF(false), "no"),
     BOOL_OPT("repl-diskless-sync", BOOLF(true), "yes"),
     INT_OPT("repl-diskless-sync-delay", LL(5), 0, IMAX, "5"),
     INT_OPT("repl-diskless-sync-max-replicas", LL(0), 0, IMAX, "0"),
-    ENUM_OPT("repl-diskless-load", INTF, diskless_load_enum, "disabled", 0, NULL),
+    ENUM_OPT("repl-diskless-load", &cfg.repl_diskless_load, diskless_load_enum, "disabled", 0,
+             NULL),
     ENUM_OPT("propagation-error-behavior", INTF, propagation_enum, "ignore", 0, NULL),
 
     /* Encodings (used by the data types work). */
@@ -1080,10 +1080,10 @@ void config_free(void)
     alloc_free(cfg.dir);
     alloc_free(cfg.notify_keyspace_events);
     alloc_free(cfg.latency_tracking_info_percentiles);
-    alloc_free(replicaof_host);
+    alloc_free(cfg.replicaof_host);
     alloc_free(cfg_file_path);
     cfg.dir = cfg.notify_keyspace_events = cfg.latency_tracking_info_percentiles = NULL;
-    replicaof_host = cfg_file_path = NULL;
+    cfg.replicaof_host = cfg_file_path = NULL;
 }
 
 /* =========================== CONFIG REWRITE =========================== */

@@ -142,7 +142,21 @@ typedef struct server_config {
     bool replica_read_only;
     bool replica_serve_stale_data;
     long long replica_priority;
+    char *replicaof_host; /* NULL: this instance is a primary. */
+    long long replicaof_port;
+    bool replica_ignore_maxmemory;
+    bool replica_announced;
+    char *replica_announce_ip;
+    long long replica_announce_port;
+    long long repl_timeout;
+    int repl_diskless_load; /* enum repl_diskless_load */
 } server_config_t;
+
+enum repl_diskless_load {
+    REPL_DISKLESS_LOAD_DISABLED = 0,
+    REPL_DISKLESS_LOAD_ON_EMPTY_DB = 1,
+    REPL_DISKLESS_LOAD_SWAPDB = 2,
+};
 
 extern server_config_t cfg;
 

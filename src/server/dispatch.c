@@ -15,6 +15,7 @@
 #include "server/persist.h"
 #include "server/propagate.h"
 #include "server/repl.h"
+#include "server/replica.h"
 #include "server/server.h"
 
 void reply_wrong_arity(client_t *c)
@@ -201,23 +202,33 @@ int dispatch_command(client_t *c)
         reply_error(&c->reply, "ERR Command not allowed inside a transaction");
         return DISPATCH_DONE;
     }
+    /* The primary's stream is applied as it comes: the gates below (memory,
+     * disk errors, min-replicas, read-only replica) judge clients only. */
+    bool obey = (c->flags & CLIENT_MASTER) != 0;
+    uint64_t flags = cmd->flags | (multi_is_exec(cmd) ? multi_queued_flags(c) : 0);
+    /* Gate 4b: a replica whose link is down (replica-serve-stale-data no)
+     * or that is read-only. */
+    const char *refusal = replica_active() ? replica_refusal(c, cmd, flags) : NULL;
+    if (refusal != NULL) {
+        rejected(c, cmd);
+        reply_error(&c->reply, refusal);
+        return DISPATCH_DONE;
+    }
     /* Gate 5: memory. */
-    if (cfg.maxmemory > 0 && !memory_gate(c, cmd))
+    if (cfg.maxmemory > 0 && !obey && !memory_gate(c, cmd))
         return DISPATCH_DONE;
     /* Gate 5b: the last background save failed (stop-writes-on-bgsave-error)
      * or the AOF cannot be written: writes, and PING as Redis does, are
      * refused. */
     const char *disk_error = persist_writes_refused() ? persist_misconf_error : aof_write_error();
-    if (disk_error != NULL &&
-        ((cmd->flags & CMD_WRITE) || (multi_is_exec(cmd) && (multi_queued_flags(c) & CMD_WRITE)) ||
-         strcmp(cmd->fullname, "ping") == 0)) {
+    if (disk_error != NULL && !obey &&
+        ((flags & CMD_WRITE) || strcmp(cmd->fullname, "ping") == 0)) {
         rejected(c, cmd);
         reply_error(&c->reply, disk_error);
         return DISPATCH_DONE;
     }
     /* Gate 5c: min-replicas-to-write: not enough good replicas. */
-    if (((cmd->flags & CMD_WRITE) || (multi_is_exec(cmd) && (multi_queued_flags(c) & CMD_WRITE))) &&
-        repl_writes_refused()) {
+    if ((flags & CMD_WRITE) && !obey && repl_writes_refused()) {
         rejected(c, cmd);
         reply_error(&c->reply, repl_noreplicas_error);
         return DISPATCH_DONE;
@@ -267,11 +278,17 @@ void dispatch_call(client_t *c)
     }
     client_t *outer = srv.current_client;
     srv.current_client = c;
+    /* The primary's commands see keys its clock has not expired yet: it
+     * sends the DEL when they do. */
+    bool no_expire = db_env.no_expire;
+    if (c->flags & CLIENT_MASTER)
+        db_env.no_expire = true;
     propagate_call_t pc;
     propagate_call_begin(&pc);
     int64_t start = clock_mono_us();
     cmd->proc(c);
     int64_t dur = clock_mono_us() - start;
+    db_env.no_expire = no_expire;
     propagate_call_end(&pc, c, srv.dirty - dirty_before);
     srv.current_client = outer;
     if (--call_depth == 0)

@@ -16,6 +16,7 @@
 #include "server/aof.h"
 #include "server/config.h"
 #include "server/persist.h"
+#include "server/replica.h"
 #include "server/server.h"
 #include "server/supervise.h"
 
@@ -147,6 +148,7 @@ int main(int argc, char **argv)
         server_destroy();
         return 0;
     }
+    replica_start();
     log_msg(LOG_LEVEL_NOTICE, "Ready to accept connections");
     supervise_ready(&srv.loop);
     server_run();

@@ -19,6 +19,7 @@
 #include "server/aof.h"
 #include "server/config.h"
 #include "server/repl.h"
+#include "server/replica.h"
 #include "server/server.h"
 #include "server/supervise.h"
 
@@ -493,26 +494,34 @@ int persist_load_rdb(const char *path, unsigned flags, rdb_load_stats_t *st, uin
 }
 
 /* Loads cfg.dbfilename; events: serve clients while loading (start-up). */
-static int load_file(bool events, unsigned flags)
+static int load_file(bool events, unsigned flags, rdb_load_stats_t *st)
 {
     struct stat sb;
     if (events)
         persist_loading_begin(stat(cfg.dbfilename, &sb) == 0 ? (uint64_t)sb.st_size : 0);
-    rdb_load_stats_t st = {0};
-    int rc = persist_load_rdb(cfg.dbfilename, flags, &st, NULL);
+    int rc = persist_load_rdb(cfg.dbfilename, flags, st, NULL);
     persist_loading_end();
     return rc;
 }
 
+unsigned persist_load_flags(void)
+{
+    /* A replica keeps keys that expired: its primary deletes them. */
+    return cfg.replicaof_host != NULL ? 0 : RDB_LOAD_SKIP_EXPIRED;
+}
+
 int persist_load(void)
 {
-    int rc = load_file(true, RDB_LOAD_SKIP_EXPIRED);
+    rdb_load_stats_t st = {0};
+    int rc = load_file(true, persist_load_flags(), &st);
     if (rc < 0) {
         log_msg(LOG_LEVEL_WARNING, "Fatal error loading the DB, exiting.");
         return -1;
     }
-    if (rc == 0)
+    if (rc == 0) {
         srv.lastsave = clock_wall_ms() / 1000;
+        replica_loaded_history(&st);
+    }
     return 0;
 }
 
@@ -526,7 +535,8 @@ int persist_reload(bool save, bool flush, bool merge, str_t **err)
         for (int i = 0; i < srv.ndbs; i++)
             db_empty(&srv.dbs[i]);
     }
-    if (load_file(false, RDB_LOAD_SKIP_EXPIRED | (merge ? RDB_LOAD_REPLACE : 0)) != 0) {
+    rdb_load_stats_t st = {0};
+    if (load_file(false, persist_load_flags() | (merge ? RDB_LOAD_REPLACE : 0), &st) != 0) {
         *err = str_new_cstr("ERR Error trying to load the RDB dump, check server logs.");
         return -1;
     }

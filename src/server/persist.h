@@ -21,6 +21,9 @@
  * (also when there is no file) or -1 after logging why the file cannot be
  * loaded: the server must not start then. */
 int persist_load(void);
+/* The rdb_load_into flags for this instance's role (a replica keeps
+ * expired keys). */
+unsigned persist_load_flags(void);
 
 /* DEBUG RELOAD: saves (unless !save), empties the databases (unless
  * !flush), loads the file back (keys in the file replace existing ones

@@ -23,6 +23,7 @@
 #include "server/persist.h"
 #include "server/propagate.h"
 #include "server/repl_backlog.h"
+#include "server/replica.h"
 #include "server/server.h"
 
 /* Output queued on a replica's connection before more of the stream (or of
@@ -78,6 +79,7 @@ static struct {
     client_t **resume;       /* WAIT clients answered, resumed at the safe point. */
     int nresume, resume_cap;
     bool getack;
+    bool following;          /* A replica: the backlog takes the primary's stream. */
     bool timer_init;
     uv_timer_t timer;
 } R = {.second_offset = -1, .seldb = -1};
@@ -86,6 +88,7 @@ repl_stats_t repl_stats;
 
 static void replica_drop(repl_replica_t *r, const char *why);
 static void check_waiters(void);
+static int good_replicas(void);
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -163,18 +166,26 @@ static void sink(int dbid, const char *resp, size_t n)
     feed(resp, n);
 }
 
-/* Creates the backlog for the first replica, with a new replication ID as
- * Redis does when no history can be continued. */
-static void backlog_create(void)
+static void random_replid(char *id)
 {
     for (int i = 0; i < 40; i++)
-        srv.replid[i] = "0123456789abcdef"[random() & 15];
-    srv.replid[40] = '\0';
-    memset(srv.replid2, '0', 40);
-    R.second_offset = -1;
+        id[i] = "0123456789abcdef"[random() & 15];
+    id[40] = '\0';
+}
+
+/* Creates the backlog for the first replica, with a new replication ID as
+ * Redis does when no history can be continued. A replica keeps the ID and
+ * offset of its primary's history instead. */
+static void backlog_create(void)
+{
+    if (!R.following) {
+        random_replid(srv.replid);
+        memset(srv.replid2, '0', 40);
+        R.second_offset = -1;
+    }
     R.backlog = repl_backlog_new((size_t)cfg.repl_backlog_size, (uint64_t)R.offset + 1, 0);
     R.seldb = -1;
-    propagate_enable(PROPAGATE_REPL, true);
+    propagate_enable(PROPAGATE_REPL, !R.following);
     log_msg(LOG_LEVEL_NOTICE, "Replication backlog created, my new replication IDs are '%s' "
                               "and '%s'", srv.replid, srv.replid2);
 }
@@ -185,10 +196,81 @@ static void backlog_free(void)
     repl_backlog_free(R.backlog);
     R.backlog = NULL;
     /* A later replica cannot continue this history: new ID. */
-    for (int i = 0; i < 40; i++)
-        srv.replid[i] = "0123456789abcdef"[random() & 15];
+    random_replid(srv.replid);
     memset(srv.replid2, '0', 40);
     R.second_offset = -1;
+}
+
+/* ---- a replica's history (server/replica.c) -------------------------------- */
+
+void repl_set_following(bool following)
+{
+    R.following = following;
+    propagate_enable(PROPAGATE_REPL, R.backlog != NULL && !following);
+    /* Whatever this instance writes next as a primary starts with a
+     * SELECT: the primary's stream left its own selected database. */
+    R.seldb = -1;
+}
+
+void repl_feed_stream(const char *p, size_t n)
+{
+    REQUIRE(R.following);
+    if (R.backlog == NULL)
+        backlog_create();
+    if (n > 0)
+        feed(p, n);
+}
+
+void repl_drop_replicas(const char *why)
+{
+    repl_replica_t *r, *tmp;
+    for (r = TAILQ_FIRST(&R.replicas); r != NULL; r = tmp) {
+        tmp = TAILQ_NEXT(r, link);
+        replica_drop(r, why);
+    }
+}
+
+void repl_adopt_history(const char *replid, long long offset)
+{
+    repl_drop_replicas("the primary's history changed (full resynchronization)");
+    memcpy(srv.replid, replid, 40);
+    srv.replid[40] = '\0';
+    memset(srv.replid2, '0', 40);
+    R.second_offset = -1;
+    if (R.backlog != NULL) {
+        propagate_enable(PROPAGATE_REPL, false);
+        repl_backlog_free(R.backlog);
+        R.backlog = NULL;
+    }
+    R.offset = offset;
+    backlog_create();
+}
+
+void repl_shift_replid(const char *newid)
+{
+    memcpy(srv.replid2, srv.replid, 40);
+    R.second_offset = R.offset + 1;
+    if (newid != NULL) {
+        memcpy(srv.replid, newid, 40);
+        srv.replid[40] = '\0';
+    } else {
+        random_replid(srv.replid);
+    }
+    log_msg(LOG_LEVEL_NOTICE, "Setting secondary replication ID to %s, valid up to offset: "
+                              "%lld. New replication ID is %s", srv.replid2, R.second_offset,
+            srv.replid);
+}
+
+void repl_restore_history(const char *replid, long long offset)
+{
+    memcpy(srv.replid, replid, 40);
+    srv.replid[40] = '\0';
+    R.offset = offset;
+}
+
+bool repl_has_backlog(void)
+{
+    return R.backlog != NULL;
 }
 
 /* Copies what the replica's connection can take now: the rest of the
@@ -292,6 +374,8 @@ static void waiter_remove(client_t *c);
 void repl_client_free(client_t *c)
 {
     waiter_remove(c);
+    if (c->flags & CLIENT_MASTER)
+        replica_client_free(c);
     repl_replica_t *r = c->repl;
     if (r == NULL)
         return;
@@ -346,7 +430,11 @@ void repl_fill_aux(rdb_aux_t *aux)
         return;
     aux->repl_id = srv.replid;
     aux->repl_offset = R.offset;
-    aux->repl_stream_db = R.seldb < 0 ? 0 : R.seldb;
+    /* A replica's stream continues in its primary's selected database. */
+    if (R.following)
+        aux->repl_stream_db = replica_stream_db();
+    else
+        aux->repl_stream_db = R.seldb < 0 ? 0 : R.seldb;
 }
 
 /* The snapshot is ready: every replica waiting for it gets the file. */
@@ -424,6 +512,10 @@ static void sync_common(client_t *c, bool psync)
 {
     if (c->flags & CLIENT_REPLICA)
         return;
+    if (R.following && !replica_link_up()) {
+        reply_error(&c->reply, "NOMASTERLINK Can't SYNC while not connected with my master");
+        return;
+    }
     if (c->conn == NULL || conn_pending_out(c->conn) > 0) {
         reply_error(&c->reply, "ERR SYNC and PSYNC are invalid with pending output");
         return;
@@ -519,8 +611,12 @@ void cmd_replconf(client_t *c)
             replconf_ack(c, &c->argv[i + 1]);
             return;
         }
-        if (arg_is(opt, "getack"))
-            return; /* Only a replica answers GETACK. */
+        if (arg_is(opt, "getack")) {
+            /* A replica answers its primary's GETACK with an ACK, even
+             * though it sends it no replies. */
+            replica_getack(c);
+            return;
+        }
         if (!replconf_option(c, opt, &c->argv[i + 1]))
             return;
     }
@@ -609,6 +705,13 @@ static void waiter_remove(client_t *c)
 void cmd_wait(client_t *c)
 {
     long long num, timeout;
+    if (R.following) {
+        reply_error(&c->reply,
+                    "ERR WAIT cannot be used with replica instances. Please also note that since "
+                    "Redis 4.0 if a replica is configured to be writable (which is not the "
+                    "default) writes to replicas are just local and are not propagated.");
+        return;
+    }
     if (strconv_to_ll(c->argv[1].p, c->argv[1].n, &num) != 0) {
         reply_not_integer(c);
         return;
@@ -642,6 +745,10 @@ void cmd_wait(client_t *c)
 
 void cmd_role(client_t *c)
 {
+    if (R.following) {
+        replica_role(c);
+        return;
+    }
     reply_array(&c->reply, 3);
     reply_bulk_cstr(&c->reply, "master");
     reply_int(&c->reply, R.offset);
@@ -675,7 +782,11 @@ static const char *state_name(replica_state_t s)
 
 str_t *repl_info(str_t *s)
 {
-    s = str_catfmt(s, "role:master\r\nconnected_slaves:%d\r\n", R.nreplicas);
+    if (R.following)
+        s = replica_info(str_cat_cstr(s, "role:slave\r\n"));
+    else
+        s = str_cat_cstr(s, "role:master\r\n");
+    s = str_catfmt(s, "connected_slaves:%d\r\n", R.nreplicas);
     int i = 0;
     int64_t now = clock_mono_ms();
     repl_replica_t *r;
@@ -686,6 +797,8 @@ str_t *repl_info(str_t *s)
                        replica_ip(r, ip, sizeof(ip)), r->port, state_name(r->state), r->ack_off,
                        (long long)((now - r->ack_ms) / 1000));
     }
+    if (!R.following && cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0)
+        s = str_catfmt(s, "min_slaves_good_slaves:%d\r\n", good_replicas());
     uint64_t first = R.backlog != NULL ? R.backlog->first : 0;
     uint64_t hist = R.backlog != NULL ? repl_backlog_histlen(R.backlog) : 0;
     return str_catfmt(s,
@@ -714,7 +827,8 @@ static int good_replicas(void)
 
 bool repl_writes_refused(void)
 {
-    if (cfg.min_replicas_to_write <= 0 || cfg.min_replicas_max_lag <= 0)
+    /* A replica takes its primary's writes whatever its own replicas do. */
+    if (R.following || cfg.min_replicas_to_write <= 0 || cfg.min_replicas_max_lag <= 0)
         return false;
     return good_replicas() < cfg.min_replicas_to_write;
 }
@@ -758,7 +872,8 @@ static void cron_backlog(int64_t now)
     if (R.backlog->limit != (size_t)cfg.repl_backlog_size)
         repl_backlog_resize(R.backlog, (size_t)cfg.repl_backlog_size);
     long long ttl = option_ll("repl-backlog-ttl", 3600);
-    if (R.nreplicas == 0 && ttl > 0 && now - R.no_replicas_since > ttl * 1000) {
+    /* A replica keeps its backlog: it is how it continues after a promotion. */
+    if (!R.following && R.nreplicas == 0 && ttl > 0 && now - R.no_replicas_since > ttl * 1000) {
         log_msg(LOG_LEVEL_NOTICE, "Replication backlog freed after %lld seconds without "
                                   "connected replicas.", ttl);
         backlog_free();
@@ -770,7 +885,8 @@ void repl_cron(void)
     int64_t now = clock_mono_ms();
     cron_backlog(now);
     start_full_sync();
-    if (R.nreplicas == 0 || R.backlog == NULL)
+    /* A replica's replicas get its primary's PINGs in the stream. */
+    if (R.nreplicas == 0 || R.backlog == NULL || R.following)
         return;
     long long period = option_ll("repl-ping-replica-period", 10);
     if (now - R.last_ping_ms >= period * 1000) {

@@ -60,4 +60,24 @@ size_t repl_backlog_memory(void);
 /* master_repl_offset. */
 long long repl_master_offset(void);
 
+/*
+ * The replica side (server/replica.c) drives these. While following a
+ * primary, local writes feed no backlog: the primary's stream, applied,
+ * goes into it byte for byte (repl_feed_stream), so the instance's own
+ * replicas see the same IDs and offsets.
+ */
+void repl_set_following(bool following);
+void repl_feed_stream(const char *p, size_t n);
+/* After a full resync: the history is replid up to offset; the backlog
+ * restarts after it and this instance's replicas are dropped. */
+void repl_adopt_history(const char *replid, long long offset);
+/* The current ID becomes the second one, valid up to the current offset;
+ * newid (NULL: a random one) becomes the current one. */
+void repl_shift_replid(const char *newid);
+/* The history saved in an RDB file, at start-up. */
+void repl_restore_history(const char *replid, long long offset);
+/* Drops every replica of this instance (they reconnect and resync). */
+void repl_drop_replicas(const char *why);
+bool repl_has_backlog(void);
+
 #endif

@@ -23,6 +23,7 @@
 #include "server/persist.h"
 #include "server/propagate.h"
 #include "server/repl.h"
+#include "server/replica.h"
 #include "server/pubsub.h"
 #include "server/supervise.h"
 
@@ -327,6 +328,7 @@ static void cron_cb(uv_timer_t *t)
     persist_cron();
     aof_cron();
     repl_cron();
+    replica_cron();
 }
 
 void server_apply_hz(void)
@@ -343,6 +345,9 @@ void server_apply_maxmemory(void)
         return;
     db_env.lfu = cfg.maxmemory_policy == MAXMEMORY_ALLKEYS_LFU ||
                  cfg.maxmemory_policy == MAXMEMORY_VOLATILE_LFU;
+    /* replica-ignore-maxmemory: a replica holds what its primary holds. */
+    if (replica_active() && cfg.replica_ignore_maxmemory)
+        return;
     evict_perform(srv.dbs, srv.ndbs, (size_t)cfg.maxmemory, cfg.maxmemory_policy,
                   (int)cfg.maxmemory_samples);
 }
@@ -484,6 +489,7 @@ void server_destroy(void)
     pubsub_destroy();
     multi_destroy();
     blocking_shutdown();
+    replica_shutdown();
     repl_shutdown();
     for (int i = 0; i < srv.nlisteners; i++)
         listener_close(srv.listeners[i]);

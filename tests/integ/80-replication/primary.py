@@ -12,6 +12,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import rhtest  # noqa: E402
+from repltest import digest, keys_equal, populate, stream_writes, synced  # noqa: E402,F401
+import repltest  # noqa: E402
 
 t = rhtest.Tap()
 DEBUG = "enable-debug-command yes\n"
@@ -19,101 +21,6 @@ DEBUG = "enable-debug-command yes\n"
 if not os.path.exists(rhtest.REF_SERVER):
     t.skip("replication tests", "no reference redis-server")
     t.done()
-
-
-def populate(r):
-    r.set("int", 12345)
-    r.set("embstr", "short value")
-    r.set("raw", "r" * 100)
-    r.set("binary", bytes(range(256)))
-    r.rpush("list:small", "a", "b", 1, 2, -3)
-    r.rpush("list:big", *["element-%d" % i for i in range(3000)])
-    r.hset("hash:small", mapping={"f1": "v1", "f2": 2})
-    r.hset("hash:big", mapping={"f%d" % i: "v%d" % i for i in range(600)})
-    r.sadd("set:int", 1, 2, 3, -100, 70000)
-    r.sadd("set:big", *["m%d" % i for i in range(600)])
-    r.zadd("zset:small", {"a": 1, "b": 2.5, "c": -3})
-    r.zadd("zset:big", {"m%d" % i: i * 1.5 for i in range(300)})
-    r.set("ttl:str", "v", px=10 ** 7)
-    r.rpush("ttl:list", "x")
-    r.pexpire("ttl:list", 10 ** 7)
-    r.pfadd("hll", *["u%d" % i for i in range(100)])
-    r.execute_command("SELECT", 3)
-    r.set("db3key", "in db 3")
-    r.execute_command("SELECT", 0)
-
-
-def stream_writes(r, n):
-    """Writes of every type, in two databases and a transaction."""
-    r.set("s:%d" % n, "v", ex=1000)
-    r.incrby("counter", n)
-    r.append("s:%d" % n, "more")
-    r.lpush("list:small", "new%d" % n)
-    r.rpop("list:big")
-    r.hset("hash:small", "f%d" % n, n)
-    r.hdel("hash:big", "f%d" % n)
-    r.sadd("set:int", n)
-    r.spop("set:big")
-    r.zadd("zset:small", {"z%d" % n: n})
-    r.zincrby("zset:big", 2, "m%d" % n)
-    r.pfadd("hll", "x%d" % n)
-    r.expire("raw", 5000)
-    r.delete("embstr")
-    r.setbit("bits", n, 1)
-    p = r.pipeline(transaction=True)
-    p.set("tx:a", n)
-    p.incr("tx:b")
-    p.execute()
-    r.execute_command("SELECT", 5)
-    r.set("db5:%d" % n, n)
-    r.execute_command("SELECT", 0)
-
-
-def digest(r):
-    return r.execute_command("DEBUG", "DIGEST")
-
-
-def keys_equal(a, b, dbs=(0, 3, 5)):
-    """Key by key: type, value and TTL (within 5 s)."""
-    for db in dbs:
-        a.execute_command("SELECT", db)
-        b.execute_command("SELECT", db)
-        ka, kb = sorted(a.keys("*")), sorted(b.keys("*"))
-        if ka != kb:
-            return "db %d keys differ: %d vs %d" % (db, len(ka), len(kb))
-        for k in ka:
-            ty = a.type(k)
-            if ty != b.type(k):
-                return "type of %r" % k
-            reader = {b"string": lambda r, k: r.get(k),
-                      b"list": lambda r, k: r.lrange(k, 0, -1),
-                      b"hash": lambda r, k: r.hgetall(k),
-                      b"set": lambda r, k: r.smembers(k),
-                      b"zset": lambda r, k: r.zrange(k, 0, -1, withscores=True)}[ty]
-            if reader(a, k) != reader(b, k):
-                return "value of %r" % k
-            ta, tb = a.pttl(k), b.pttl(k)
-            if (ta < 0) != (tb < 0) or abs(ta - tb) > 5000:
-                return "ttl of %r: %d vs %d" % (k, ta, tb)
-    a.execute_command("SELECT", 0)
-    b.execute_command("SELECT", 0)
-    return None
-
-
-def synced(p, rep):
-    """The replica is connected and has processed the whole stream."""
-    ri = rep.info("replication")
-    return ri.get("master_link_status") == "up" and \
-        ri.get("slave_repl_offset") == p.info("replication")["master_repl_offset"]
-
-
-def wait_synced(p, rep, what, timeout=20):
-    try:
-        rhtest.wait_for(lambda: synced(p, rep), timeout, what=what)
-        return True
-    except Exception as e:  # noqa: BLE001
-        t.diag(str(e))
-        return False
 
 
 def replica_of(primary):
@@ -128,7 +35,7 @@ info0 = p.info("replication")
 t.is_(info0["repl_backlog_active"], 0, "no backlog before the first replica")
 rep1 = replica_of(prim)
 r1 = rep1.client()
-t.ok(wait_synced(p, r1, "first replica synced"), "full sync completes")
+t.ok(repltest.wait_synced(t, p, r1, "first replica synced"), "full sync completes")
 t.is_(p.info("stats")["sync_full"], 1, "sync_full counted")
 t.is_(digest(r1), digest(p), "digest equal after full sync")
 t.is_(keys_equal(p, r1), None, "key by key equal after full sync")
@@ -140,7 +47,7 @@ t.ok(os.path.exists(os.path.join(prim.dir, "dump.rdb")),
 # ---- the stream -------------------------------------------------------------------
 for n in range(50):
     stream_writes(p, n)
-t.ok(wait_synced(p, r1, "stream applied"), "replica caught up with the stream")
+t.ok(repltest.wait_synced(t, p, r1, "stream applied"), "replica caught up with the stream")
 t.is_(digest(r1), digest(p), "digest equal after streamed writes")
 t.is_(keys_equal(p, r1), None, "key by key equal after streamed writes")
 
@@ -186,7 +93,7 @@ except Exception:  # noqa: BLE001
     partial = False
 t.ok(partial, "replica reconnected with PSYNC: sync_partial_ok incremented")
 t.is_(p.info("stats")["sync_full"], 1, "no second full sync")
-t.ok(wait_synced(p, r1, "after partial resync"), "caught up after partial resync")
+t.ok(repltest.wait_synced(t, p, r1, "after partial resync"), "caught up after partial resync")
 t.is_(digest(r1), digest(p), "digest equal after partial resync")
 
 # ---- a second replica ---------------------------------------------------------------
@@ -194,8 +101,8 @@ rep2 = replica_of(prim)
 r2 = rep2.client()
 for n in range(60, 70):
     stream_writes(p, n)
-t.ok(wait_synced(p, r2, "second replica"), "second replica synced")
-t.ok(wait_synced(p, r1, "first replica"), "first replica still in sync")
+t.ok(repltest.wait_synced(t, p, r2, "second replica"), "second replica synced")
+t.ok(repltest.wait_synced(t, p, r1, "first replica"), "first replica still in sync")
 t.is_(digest(r2), digest(p), "second replica digest equal")
 t.is_(keys_equal(p, r2), None, "second replica key by key equal")
 t.is_(p.info("replication")["connected_slaves"], 2, "connected_slaves:2")
@@ -220,7 +127,7 @@ try:
 except Exception as e:  # noqa: BLE001
     t.diag(str(e))
 t.is_(q.set("k", "v"), True, "write accepted with one good replica")
-t.ok(wait_synced(q, r3, "min-replicas replica"), "replica synced")
+t.ok(repltest.wait_synced(t, q, r3, "min-replicas replica"), "replica synced")
 t.ok(not os.path.exists(os.path.join(prim2.dir, "dump.rdb")),
    "rdb-del-sync-files yes without persistence: the sync snapshot is removed")
 
@@ -240,7 +147,7 @@ t.ok(dropped, "stopped replica dropped")
 t.ok("client-output-buffer-limit replica" in prim2.log_text(),
      "the log names the replica output buffer limit")
 os.kill(rep3.pid, signal.SIGCONT)
-t.ok(wait_synced(q, r3, "resync after SIGCONT", timeout=30), "replica resyncs after SIGCONT")
+t.ok(repltest.wait_synced(t, q, r3, "resync after SIGCONT", timeout=30), "replica resyncs after SIGCONT")
 t.is_(digest(r3), digest(q), "digest equal after resync")
 rep3.kill()
 
