@@ -108,19 +108,11 @@ static int clock_kind(void)
     }
 }
 
-int persist_write_rdb(const char *path)
+int persist_write_rdb_fd(int fd)
 {
     file_sink_t *s = alloc_malloc(sizeof(*s));
     s->used = 0;
-    s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (s->fd < 0) {
-        int rc = -errno;
-        log_msg(LOG_LEVEL_WARNING,
-                "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s",
-                path, cfg.dir != NULL ? cfg.dir : ".", strerror(-rc));
-        alloc_free(s);
-        return rc;
-    }
+    s->fd = fd;
     rdb_writer_t w;
     rdb_writer_init(&w, sink_write, s);
     w.compress = cfg.rdbcompression;
@@ -135,11 +127,25 @@ int persist_write_rdb(const char *path)
     rdb_writer_destroy(&w);
     if (rc == 0)
         rc = sink_flush(s);
-    if (rc == 0 && fsync(s->fd) != 0)
-        rc = -errno;
-    if (close(s->fd) != 0 && rc == 0)
-        rc = -errno;
     alloc_free(s);
+    return rc;
+}
+
+int persist_write_rdb(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int rc = -errno;
+        log_msg(LOG_LEVEL_WARNING,
+                "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s",
+                path, cfg.dir != NULL ? cfg.dir : ".", strerror(-rc));
+        return rc;
+    }
+    int rc = persist_write_rdb_fd(fd);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = -errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = -errno;
     if (rc != 0)
         unlink(path);
     return rc;
@@ -201,7 +207,27 @@ uint64_t persist_private_dirty(void)
     return kb * 1024;
 }
 
-static void child_main(void)
+/* The running child streams a snapshot to replicas (persist_bgsave_stream)
+ * rather than saving the file: its end neither counts as a save nor
+ * changes the save status, as Redis's socket target. */
+static bool child_streams;
+
+/* Reports the child's copy-on-write cost to the parent. Returns 0 or a
+ * negative errno. */
+static int child_report_cow(void)
+{
+    uint64_t cow = persist_private_dirty();
+    if (cow > 0)
+        log_msg(LOG_LEVEL_NOTICE, "Fork CoW for RDB: current %llu MB, peak %llu MB, "
+                                  "average %llu MB",
+                (unsigned long long)(cow >> 20), (unsigned long long)(cow >> 20),
+                (unsigned long long)(cow >> 20));
+    return persist_write_all(cow_pipe[1], (const char *)&cow, sizeof(cow)) != 0 ? -EIO : 0;
+}
+
+/* The child: fn(ctx) streams the snapshot, or (fn NULL) the file is
+ * written. Never returns. */
+__attribute__((noreturn)) static void child_main(persist_child_fn fn, void *ctx)
 {
     log_set_role('C');
     /* Default dispositions: the parent's handlers belong to its loop. */
@@ -210,19 +236,19 @@ static void child_main(void)
     signal(SIGHUP, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
     close(cow_pipe[0]);
-    char tmp[64];
-    temp_name(tmp, sizeof(tmp), (long)getpid());
-    int rc = write_snapshot(tmp);
-    if (rc == 0) {
-        uint64_t cow = persist_private_dirty();
-        if (cow > 0)
-            log_msg(LOG_LEVEL_NOTICE, "Fork CoW for RDB: current %llu MB, peak %llu MB, "
-                                      "average %llu MB",
-                    (unsigned long long)(cow >> 20), (unsigned long long)(cow >> 20),
-                    (unsigned long long)(cow >> 20));
-        if (persist_write_all(cow_pipe[1], (const char *)&cow, sizeof(cow)) != 0)
-            rc = -EIO;
-        log_msg(LOG_LEVEL_NOTICE, "DB saved on disk");
+    int rc;
+    if (fn != NULL) {
+        rc = fn(ctx);
+        if (rc == 0)
+            rc = child_report_cow();
+    } else {
+        char tmp[64];
+        temp_name(tmp, sizeof(tmp), (long)getpid());
+        rc = write_snapshot(tmp);
+        if (rc == 0) {
+            rc = child_report_cow();
+            log_msg(LOG_LEVEL_NOTICE, "DB saved on disk");
+        }
     }
     _exit(rc == 0 ? 0 : 1);
 }
@@ -232,7 +258,7 @@ bool persist_child_running(void)
     return persist.child_pid != -1;
 }
 
-int persist_bgsave(str_t **err)
+static int start_child(persist_child_fn fn, void *ctx, str_t **err)
 {
     if (persist_child_running()) {
         *err = str_new_cstr("ERR Background save already in progress");
@@ -243,19 +269,21 @@ int persist_bgsave(str_t **err)
         *err = str_fmt("ERR Can't create the pipe for the child: %s", strerror(errno));
         return -1;
     }
-    persist.last_bgsave_try = clock_wall_ms() / 1000;
+    if (fn == NULL)
+        persist.last_bgsave_try = clock_wall_ms() / 1000;
     persist.dirty_at_fork = srv.dirty;
     int64_t start = clock_mono_ms();
     pid_t pid = fork();
     if (pid == 0)
-        child_main();
+        child_main(fn, ctx);
     close(cow_pipe[1]);
     cow_pipe[1] = -1;
     if (pid < 0) {
         int e = errno;
         close(cow_pipe[0]);
         cow_pipe[0] = -1;
-        persist.last_bgsave_ok = false;
+        if (fn == NULL)
+            persist.last_bgsave_ok = false;
         log_msg(LOG_LEVEL_WARNING, "Can't save in background: fork: %s", strerror(e));
         *err = str_fmt("ERR Can't save in background: fork: %s", strerror(e));
         return -1;
@@ -264,20 +292,54 @@ int persist_bgsave(str_t **err)
     srv.stat_total_forks++;
     persist.child_pid = pid;
     persist.bgsave_start_ms = clock_wall_ms();
-    log_msg(LOG_LEVEL_NOTICE, "Background saving started by pid %ld", (long)pid);
+    child_streams = fn != NULL;
+    log_msg(LOG_LEVEL_NOTICE, "%s started by pid %ld",
+            fn != NULL ? "Background RDB transfer" : "Background saving", (long)pid);
     return 0;
 }
 
-static void child_done(int status)
+int persist_bgsave(str_t **err)
+{
+    return start_child(NULL, NULL, err);
+}
+
+int persist_bgsave_stream(persist_child_fn fn, void *ctx, str_t **err)
+{
+    REQUIRE(fn != NULL);
+    return start_child(fn, ctx, err);
+}
+
+void persist_kill_child(void)
+{
+    if (persist_child_running())
+        kill((pid_t)persist.child_pid, SIGUSR1);
+}
+
+/* The end of a streaming child: only the CoW figure and the duration are
+ * kept, as Redis does for a transfer to replicas' sockets. */
+static void stream_child_done(int status)
+{
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        log_msg(LOG_LEVEL_NOTICE, "Background RDB transfer terminated with success");
+        uint64_t cow = 0;
+        if (read(cow_pipe[0], &cow, sizeof(cow)) == (ssize_t)sizeof(cow))
+            persist.last_cow_bytes = cow;
+    } else if (WIFSIGNALED(status)) {
+        log_msg(LOG_LEVEL_WARNING, "Background transfer terminated by signal %d",
+                WTERMSIG(status));
+    } else {
+        log_msg(LOG_LEVEL_WARNING, "Background transfer error");
+    }
+}
+
+static void save_child_done(int status)
 {
     char tmp[64];
     temp_name(tmp, sizeof(tmp), (long)persist.child_pid);
-    int64_t now_ms = clock_wall_ms();
-    persist.last_bgsave_secs = (now_ms - persist.bgsave_start_ms) / 1000;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         log_msg(LOG_LEVEL_NOTICE, "Background saving terminated with success");
         srv.dirty -= srv.dirty < persist.dirty_at_fork ? srv.dirty : persist.dirty_at_fork;
-        srv.lastsave = now_ms / 1000;
+        srv.lastsave = clock_wall_ms() / 1000;
         persist.last_bgsave_ok = true;
         persist.saves++;
         uint64_t cow = 0;
@@ -294,9 +356,19 @@ static void child_done(int status)
         log_msg(LOG_LEVEL_WARNING, "Background saving error");
         persist.last_bgsave_ok = false;
     }
+}
+
+static void child_done(int status)
+{
+    persist.last_bgsave_secs = (clock_wall_ms() - persist.bgsave_start_ms) / 1000;
+    if (child_streams)
+        stream_child_done(status);
+    else
+        save_child_done(status);
     close(cow_pipe[0]);
     cow_pipe[0] = -1;
     persist.child_pid = -1;
+    child_streams = false;
     repl_bgsave_done(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
@@ -359,6 +431,7 @@ int persist_shutdown(bool save, bool nosave)
         close(cow_pipe[0]);
         cow_pipe[0] = -1;
         persist.child_pid = -1;
+        child_streams = false;
     }
     if (nosave || (!save && cfg.save_count == 0))
         return 0;

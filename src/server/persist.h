@@ -37,6 +37,22 @@ int persist_save(void);
  * text) when a child is running or fork failed. */
 int persist_bgsave(str_t **err);
 
+/* The body of a child that streams a snapshot instead of saving the file
+ * (diskless replication). It runs in the child, with plain system calls
+ * only, and returns 0 or a negative errno. */
+typedef int (*persist_child_fn)(void *ctx);
+
+/* Forks a snapshot child that runs fn(ctx) (persist_write_rdb_fd writes
+ * the dataset). It is the RDB child while it runs (rdb_bgsave_in_progress,
+ * one child at a time) but, as Redis's transfers to replicas' sockets, its
+ * end counts no save and keeps the save status. repl_bgsave_done is called
+ * when it ends. Returns 0, or -1 with *err set as persist_bgsave. */
+int persist_bgsave_stream(persist_child_fn fn, void *ctx, str_t **err);
+
+/* Stops the running snapshot child, if any, with SIGUSR1 (a cancellation,
+ * not an error); persist_cron reaps it later. */
+void persist_kill_child(void);
+
 /* BGSAVE SCHEDULE: a save starts once the AOF rewrite child is done. */
 void persist_schedule_bgsave(void);
 
@@ -60,6 +76,10 @@ int persist_shutdown(bool save, bool nosave);
  * fsyncs it; no rename. Returns 0 or a negative errno (logged; the file is
  * removed). Used by snapshots and by the AOF's base files. */
 int persist_write_rdb(const char *path);
+
+/* Writes the dataset as an RDB stream to fd (left open, not fsynced).
+ * Returns 0 or a negative errno. */
+int persist_write_rdb_fd(int fd);
 
 /* Private dirty bytes of this process (a child: what copy-on-write has
  * cost so far). */

@@ -55,6 +55,11 @@ typedef struct repl_replica {
     char ip[64];         /* REPLCONF ip-address, or "" for the peer's. */
     long long ack_off;
     int64_t ack_ms;      /* Monotonic ms of the last ACK (or of going online). */
+    /* Full sync. */
+    int64_t wait_since_ms; /* Entered WAIT_BGSAVE_START (repl-diskless-sync-delay). */
+    bool diskless;       /* A target of the running transfer to sockets. */
+    bool wait_ack;       /* The stream waits for its first ACK (diskless). */
+    int64_t stall_ms;    /* Diskless: its output above PUMP_HIGH since, 0 if not. */
 } repl_replica_t;
 
 /* A client blocked in WAIT. */
@@ -89,6 +94,7 @@ repl_stats_t repl_stats;
 static void replica_drop(repl_replica_t *r, const char *why);
 static void check_waiters(void);
 static int good_replicas(void);
+static void dl_target_gone(void);
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -312,7 +318,7 @@ static void pump(repl_replica_t *r)
         return;
     if (r->state == REPLICA_SEND_BULK)
         pump_file(r);
-    if (r->state != REPLICA_ONLINE || r->cur.block == NULL)
+    if (r->state != REPLICA_ONLINE || r->wait_ack || r->cur.block == NULL)
         return;
     conn_t *conn = c->conn;
     const char *p;
@@ -359,11 +365,18 @@ static void replica_unlist(repl_replica_t *r)
         close(r->fd);
         r->fd = -1;
     }
+    if (r->diskless) {
+        r->diskless = false;
+        dl_target_gone();
+    }
 }
 
+/* Frees the replica's client at the next safe point; why (logged) may be
+ * NULL when the caller logged Redis's own line. */
 static void replica_drop(repl_replica_t *r, const char *why)
 {
-    log_msg(LOG_LEVEL_WARNING, "Dropping replica %s: %s", replica_name(r), why);
+    if (why != NULL)
+        log_msg(LOG_LEVEL_WARNING, "Dropping replica %s: %s", replica_name(r), why);
     replica_unlist(r);
     r->c->flags |= CLIENT_CLOSE_ASAP;
     client_free_async(r->c);
@@ -386,18 +399,339 @@ void repl_client_free(client_t *c)
     alloc_free(r);
 }
 
-/* Starts the snapshot replicas waiting for one need, when no child runs. */
+/* ---- full sync ------------------------------------------------------------ */
+
+/* The running diskless transfer. The child writes the snapshot in the EOF
+ * format ("$EOF:<mark>\r\n", the RDB, the mark) into a pipe; the loop reads
+ * the pipe only while every target's connection has less than PUMP_HIGH
+ * queued, and copies each chunk to all of them, so the snapshot is written
+ * once and the slowest replica sets the pace (it is dropped when it makes
+ * no progress for repl-timeout, or passes its output buffer limit). Once it
+ * has written everything the child waits for the parent to close the exit
+ * pipe, so the transfer has been read whole when the child is reaped. */
+static struct {
+    bool active;      /* The child was forked and not reaped yet. */
+    bool eof;         /* The whole pipe was read. */
+    bool reading;     /* The poll is started. */
+    int rfd;          /* The pipe's read end, -1 once closed. */
+    int exit_wfd;     /* Closing it lets the child exit. */
+    int ntargets;     /* Replicas with .diskless set. */
+    uv_poll_t *poll;  /* Freed by its close callback. */
+} D = {.rfd = -1, .exit_wfd = -1};
+
+/* What the child needs; its copy of D holds the parent's ends to close. */
+typedef struct dl_child {
+    int wfd;
+    int exit_rfd;
+    char mark[41];
+} dl_child_t;
+
+static int64_t last_newline_ms;
+
+static bool writable(const client_t *c)
+{
+    return c->conn != NULL && !c->on_close_list && !(c->flags & CLIENT_CLOSE_ASAP);
+}
+
+/* Runs in the child: plain system calls only. */
+static int dl_child_main(void *ctx)
+{
+    const dl_child_t *ch = ctx;
+    close(D.rfd);
+    close(D.exit_wfd);
+    char pre[64];
+    int n = snprintf(pre, sizeof(pre), "$EOF:%s\r\n", ch->mark);
+    int rc = persist_write_all(ch->wfd, pre, (size_t)n);
+    if (rc == 0)
+        rc = persist_write_rdb_fd(ch->wfd);
+    if (rc == 0)
+        rc = persist_write_all(ch->wfd, ch->mark, 40);
+    if (close(ch->wfd) != 0 && rc == 0)
+        rc = -errno;
+    /* read() returns 0 once the parent has read the pipe to its end (or
+     * gave up, or died). */
+    char b;
+    while (rc == 0 && read(ch->exit_rfd, &b, 1) < 0 && errno == EINTR)
+        continue;
+    return rc;
+}
+
+static void poll_closed(uv_handle_t *h)
+{
+    alloc_free(h);
+}
+
+/* Stops reading the pipe and closes the parent's ends: the child exits. */
+static void dl_close_pipe(void)
+{
+    if (D.poll != NULL) {
+        uv_close((uv_handle_t *)D.poll, poll_closed);
+        D.poll = NULL;
+    }
+    D.reading = false;
+    if (D.rfd >= 0)
+        close(D.rfd);
+    if (D.exit_wfd >= 0)
+        close(D.exit_wfd);
+    D.rfd = D.exit_wfd = -1;
+}
+
+/* True when a target's connection holds PUMP_HIGH bytes or more: the pipe
+ * waits. Notes since when each target has been behind. */
+static bool dl_blocked(int64_t now)
+{
+    bool blocked = false;
+    repl_replica_t *r;
+    TAILQ_FOREACH(r, &R.replicas, link)
+    {
+        if (!r->diskless || !writable(r->c))
+            continue;
+        if (conn_pending_out(r->c->conn) < PUMP_HIGH) {
+            r->stall_ms = 0;
+            continue;
+        }
+        blocked = true;
+        if (r->stall_ms == 0)
+            r->stall_ms = now;
+    }
+    return blocked;
+}
+
+static void dl_poll_cb(uv_poll_t *h, int status, int events);
+
+static void dl_poll(bool on)
+{
+    if (D.poll == NULL || D.reading == on)
+        return;
+    D.reading = on;
+    if (on)
+        uv_poll_start(D.poll, UV_READABLE, dl_poll_cb);
+    else
+        uv_poll_stop(D.poll);
+}
+
+static void dl_feed(const char *p, size_t n)
+{
+    repl_replica_t *r;
+    TAILQ_FOREACH(r, &R.replicas, link)
+    {
+        if (r->diskless && writable(r->c)) {
+            buf_chain_append(&r->c->conn->out, p, n);
+            conn_mark_dirty(r->c->conn);
+        }
+    }
+}
+
+/* Copies what the pipe holds to the targets while none is behind. */
+static void dl_pump(void)
+{
+    char buf[16 * 1024];
+    int64_t now = clock_mono_ms();
+    while (D.rfd >= 0) {
+        if (dl_blocked(now)) {
+            dl_poll(false);
+            return;
+        }
+        ssize_t n = read(D.rfd, buf, sizeof(buf));
+        if (n > 0) {
+            dl_feed(buf, (size_t)n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            dl_poll(true);
+            return;
+        }
+        if (n == 0) {
+            D.eof = true;
+            log_msg(LOG_LEVEL_WARNING, "Diskless rdb transfer, done reading from pipe, %d "
+                                       "replicas still up.", D.ntargets);
+        } else {
+            log_msg(LOG_LEVEL_WARNING, "Diskless rdb transfer, read error from pipe: %s",
+                    strerror(errno));
+        }
+        dl_close_pipe();
+    }
+}
+
+static void dl_poll_cb(uv_poll_t *h, int status, int events)
+{
+    UNUSED(h);
+    UNUSED(events);
+    if (status < 0) {
+        log_msg(LOG_LEVEL_WARNING, "Diskless rdb transfer, poll error: %s", uv_strerror(status));
+        dl_close_pipe();
+        return;
+    }
+    dl_pump();
+}
+
+/* Resumes reading the pipe once every target has caught up. */
+static void dl_resume(void)
+{
+    if (D.rfd >= 0 && !D.reading && !dl_blocked(clock_mono_ms()))
+        dl_poll(true);
+}
+
+/* A target left (dropped or disconnected): the others go on; without any,
+ * the child is stopped. */
+static void dl_target_gone(void)
+{
+    INSIST(D.ntargets > 0);
+    /* At shutdown the child was stopped already. */
+    if (--D.ntargets > 0 || !D.active || D.eof || !persist_child_running())
+        return;
+    log_msg(LOG_LEVEL_WARNING, "Diskless rdb transfer, last replica dropped, killing fork child.");
+    persist_kill_child();
+    dl_close_pipe();
+}
+
+/* Forks the child that writes the snapshot into the pipe. Returns 0, or -1
+ * with *err set. */
+static int dl_start(str_t **err)
+{
+    REQUIRE(!D.active && D.rfd < 0 && D.exit_wfd < 0);
+    int data[2], ex[2];
+    if (pipe2(data, O_CLOEXEC) != 0) {
+        *err = str_fmt("ERR Can't create the pipe for the child: %s", strerror(errno));
+        return -1;
+    }
+    if (pipe2(ex, O_CLOEXEC) != 0) {
+        *err = str_fmt("ERR Can't create the pipe for the child: %s", strerror(errno));
+        close(data[0]);
+        close(data[1]);
+        return -1;
+    }
+    dl_child_t ch = {.wfd = data[1], .exit_rfd = ex[0]};
+    for (int i = 0; i < 40; i++)
+        ch.mark[i] = "0123456789abcdef"[random() & 15];
+    ch.mark[40] = '\0';
+    D.rfd = data[0];
+    D.exit_wfd = ex[1];
+    int rc = persist_bgsave_stream(dl_child_main, &ch, err);
+    close(data[1]);
+    close(ex[0]);
+    if (rc != 0) {
+        dl_close_pipe();
+        return -1;
+    }
+    D.active = true;
+    D.eof = false;
+    D.ntargets = 0;
+    D.poll = alloc_malloc(sizeof(*D.poll));
+    int prc = uv_poll_init(srv.loop.uv, D.poll, D.rfd);
+    INSIST(prc == 0);
+    return 0;
+}
+
+/* The child ended: on success the targets go online, their stream held
+ * until their first ACK (the replica detects the end of the snapshot by its
+ * last bytes, so nothing may follow them before it has loaded it). */
+static void dl_done(bool ok)
+{
+    bool good = ok && D.eof;
+    D.active = false;
+    D.eof = false;
+    dl_close_pipe();
+    int64_t now = clock_mono_ms();
+    repl_replica_t *r, *tmp;
+    for (r = TAILQ_FIRST(&R.replicas); r != NULL; r = tmp) {
+        tmp = TAILQ_NEXT(r, link);
+        if (!r->diskless)
+            continue;
+        r->diskless = false;
+        D.ntargets--;
+        if (!good || r->c->conn == NULL) {
+            replica_drop(r, "SYNC failed. BGSAVE child returned an error");
+            continue;
+        }
+        r->state = REPLICA_ONLINE;
+        r->ack_ms = now;
+        log_msg(LOG_LEVEL_NOTICE, "Streamed RDB transfer with replica %s succeeded (socket). "
+                                  "Waiting for REPLCONF ACK from slave to enable streaming",
+                replica_name(r));
+        log_msg(LOG_LEVEL_NOTICE, "Synchronization with replica %s succeeded", replica_name(r));
+    }
+    INSIST(D.ntargets == 0);
+}
+
+static bool diskless_enabled(void)
+{
+    str_t *v = config_get_value("repl-diskless-sync");
+    bool yes = v != NULL && strcmp(v->buf, "yes") == 0;
+    str_free(v);
+    return yes;
+}
+
+/* A transfer to sockets starts repl-diskless-sync-delay seconds after the
+ * first replica asked for it, or as soon as
+ * repl-diskless-sync-max-replicas are waiting, so that one snapshot feeds
+ * the replicas arriving together. */
+static bool diskless_due(int waiting, int64_t oldest_ms)
+{
+    long long max = option_ll("repl-diskless-sync-max-replicas", 0);
+    if (max > 0 && waiting >= max)
+        return true;
+    long long delay = option_ll("repl-diskless-sync-delay", 5);
+    return clock_mono_ms() - oldest_ms >= delay * 1000;
+}
+
+/* Moves the waiting replicas to WAIT_BGSAVE_END, fed by the snapshot just
+ * started, and tells them where the stream resumes. */
+static void setup_full_sync(bool socket)
+{
+    repl_replica_t *r;
+    TAILQ_FOREACH(r, &R.replicas, link)
+    {
+        if (r->state != REPLICA_WAIT_BGSAVE_START)
+            continue;
+        int rc = repl_backlog_cursor_open(R.backlog, &r->cur, R.backlog->end);
+        INSIST(rc == 0);
+        r->state = REPLICA_WAIT_BGSAVE_END;
+        r->stall_ms = 0;
+        if (socket) {
+            r->diskless = true;
+            r->wait_ack = true;
+            D.ntargets++;
+        }
+        if (!r->old_sync && r->c->conn != NULL) {
+            char line[128];
+            int n = snprintf(line, sizeof(line), "+FULLRESYNC %s %lld\r\n", srv.replid, R.offset);
+            conn_write(r->c->conn, line, (size_t)n);
+        }
+    }
+}
+
+/* Starts the snapshot replicas waiting for one need, when no child runs:
+ * to their sockets when repl-diskless-sync is on and all of them declared
+ * capa eof, else to disk. */
 static void start_full_sync(void)
 {
-    bool waiting = false;
+    int waiting = 0;
+    bool eof = true;
+    int64_t oldest = 0;
     repl_replica_t *r;
-    TAILQ_FOREACH(r, &R.replicas, link) waiting |= r->state == REPLICA_WAIT_BGSAVE_START;
-    if (!waiting || persist_child_running() || aof_child_running())
+    TAILQ_FOREACH(r, &R.replicas, link)
+    {
+        if (r->state != REPLICA_WAIT_BGSAVE_START)
+            continue;
+        waiting++;
+        eof &= r->capa_eof;
+        if (oldest == 0 || r->wait_since_ms < oldest)
+            oldest = r->wait_since_ms;
+    }
+    if (waiting == 0 || persist_child_running() || aof_child_running())
+        return;
+    bool socket = eof && diskless_enabled();
+    if (socket && !diskless_due(waiting, oldest))
         return;
     /* The stream after the snapshot starts with a SELECT. */
     R.seldb = -1;
+    log_msg(LOG_LEVEL_NOTICE, "Starting BGSAVE for SYNC with target: %s",
+            socket ? "replicas sockets" : "disk");
     str_t *err = NULL;
-    if (persist_bgsave(&err) != 0) {
+    if ((socket ? dl_start(&err) : persist_bgsave(&err)) != 0) {
         log_msg(LOG_LEVEL_WARNING, "BGSAVE for replication failed: %s", err ? err->buf : "?");
         str_free(err);
         repl_replica_t *tmp;
@@ -408,18 +742,53 @@ static void start_full_sync(void)
         }
         return;
     }
-    log_msg(LOG_LEVEL_NOTICE, "Starting BGSAVE for SYNC with target: disk");
-    TAILQ_FOREACH(r, &R.replicas, link)
-    {
-        if (r->state != REPLICA_WAIT_BGSAVE_START)
+    setup_full_sync(socket);
+    if (socket)
+        dl_pump();
+}
+
+/* Why a replica that asked for a full sync waits, as Redis logs it. */
+static void log_sync_wait(void)
+{
+    const char *why;
+    if (D.active)
+        why = "Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC";
+    else if (persist_child_running())
+        why = "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC";
+    else if (aof_child_running())
+        why = "No BGSAVE in progress, but another BG operation is active. BGSAVE for "
+              "replication delayed";
+    else
+        why = "Delay next BGSAVE for diskless SYNC";
+    log_msg(LOG_LEVEL_NOTICE, "%s", why);
+}
+
+/* Once per cron pass: a newline a second to the replicas waiting for a
+ * snapshot on disk (their repl-timeout counts it as traffic; it precedes
+ * the +FULLRESYNC or $ line), and the repl-timeout of the primary's side. */
+static void cron_replicas(int64_t now)
+{
+    long long timeout_ms = option_ll("repl-timeout", 60) * 1000;
+    bool newline = now - last_newline_ms >= 1000;
+    if (newline)
+        last_newline_ms = now;
+    repl_replica_t *r, *tmp;
+    for (r = TAILQ_FIRST(&R.replicas); r != NULL; r = tmp) {
+        tmp = TAILQ_NEXT(r, link);
+        if (!writable(r->c))
             continue;
-        int rc = repl_backlog_cursor_open(R.backlog, &r->cur, R.backlog->end);
-        INSIST(rc == 0);
-        r->state = REPLICA_WAIT_BGSAVE_END;
-        if (!r->old_sync && r->c->conn != NULL) {
-            char line[128];
-            int n = snprintf(line, sizeof(line), "+FULLRESYNC %s %lld\r\n", srv.replid, R.offset);
-            conn_write(r->c->conn, line, (size_t)n);
+        bool presync = r->state == REPLICA_WAIT_BGSAVE_START ||
+                       (r->state == REPLICA_WAIT_BGSAVE_END && !r->diskless);
+        if (presync && newline) {
+            conn_write(r->c->conn, "\n", 1);
+        } else if (r->state == REPLICA_ONLINE && !r->old_sync && now - r->ack_ms > timeout_ms) {
+            log_msg(LOG_LEVEL_WARNING, "Disconnecting timedout replica (streaming sync): %s",
+                    replica_name(r));
+            replica_drop(r, NULL);
+        } else if (r->diskless && r->stall_ms != 0 && now - r->stall_ms > timeout_ms) {
+            log_msg(LOG_LEVEL_WARNING, "Disconnecting timedout replica (full sync): %s",
+                    replica_name(r));
+            replica_drop(r, NULL);
         }
     }
 }
@@ -460,6 +829,10 @@ static void send_snapshot(repl_replica_t *r)
 
 void repl_bgsave_done(bool ok)
 {
+    if (D.active) {
+        dl_done(ok);
+        return;
+    }
     repl_replica_t *r, *tmp;
     for (r = TAILQ_FIRST(&R.replicas); r != NULL; r = tmp) {
         tmp = TAILQ_NEXT(r, link);
@@ -536,7 +909,10 @@ static void sync_common(client_t *c, bool psync)
     repl_stats.sync_full++;
     log_msg(LOG_LEVEL_NOTICE, "Full resync requested by replica %s", replica_name(r));
     r->state = REPLICA_WAIT_BGSAVE_START;
+    r->wait_since_ms = clock_mono_ms();
     start_full_sync();
+    if (r->listed && r->state == REPLICA_WAIT_BGSAVE_START)
+        log_sync_wait();
 }
 
 void cmd_psync(client_t *c)
@@ -560,6 +936,9 @@ static void replconf_ack(client_t *c, const arg_t *val)
     if (off > r->ack_off)
         r->ack_off = off;
     r->ack_ms = clock_mono_ms();
+    /* After a diskless transfer the stream starts once the replica has
+     * loaded the snapshot and says so. */
+    r->wait_ack = false;
     if (!TAILQ_EMPTY(&R.waiters))
         check_waiters();
 }
@@ -854,6 +1233,8 @@ void repl_shutdown(void)
         repl_backlog_free(R.backlog);
         R.backlog = NULL;
     }
+    dl_close_pipe();
+    D.active = false;
     alloc_free(R.resume);
     R.resume = NULL;
     R.nresume = R.resume_cap = 0;
@@ -888,6 +1269,7 @@ void repl_cron(void)
     /* A replica's replicas get its primary's PINGs in the stream. */
     if (R.nreplicas == 0 || R.backlog == NULL || R.following)
         return;
+    cron_replicas(now);
     long long period = option_ll("repl-ping-replica-period", 10);
     if (now - R.last_ping_ms >= period * 1000) {
         R.last_ping_ms = now;
@@ -909,6 +1291,7 @@ void repl_before_flush(void)
         feed(getack, sizeof(getack) - 1);
     }
     R.getack = false;
+    dl_resume();
     repl_replica_t *r, *tmp;
     for (r = TAILQ_FIRST(&R.replicas); r != NULL; r = tmp) {
         tmp = TAILQ_NEXT(r, link);

@@ -5,8 +5,11 @@
  * commands REPLCONF, PSYNC, SYNC, WAIT and ROLE. The write stream comes from
  * propagate.h's PROPAGATE_REPL sink; it is copied once into the backlog and
  * from there once into each replica's connection output as it drains.
- * Full synchronisation is disk-based: a BGSAVE (persist.c) whose file is
- * streamed in chunks, then the stream from the fork's offset.
+ * Full synchronisation sends a snapshot, then the stream from the fork's
+ * offset: diskless (the child writes the RDB into a pipe that is copied to
+ * every waiting replica in the EOF format) when repl-diskless-sync is on
+ * and the replicas declared capa eof, else a BGSAVE (persist.c) whose file
+ * is streamed in chunks.
  */
 #ifndef RH_SERVER_REPL_H
 #define RH_SERVER_REPL_H

@@ -17,6 +17,9 @@ import repltest  # noqa: E402
 
 t = rhtest.Tap()
 DEBUG = "enable-debug-command yes\n"
+# Redis replicas declare capa eof: these primaries sync through a file on
+# disk (diskless.py tests the transfer to sockets).
+DISK = "repl-diskless-sync no\n"
 
 if not os.path.exists(rhtest.REF_SERVER):
     t.skip("replication tests", "no reference redis-server")
@@ -28,7 +31,7 @@ def replica_of(primary):
 
 
 # ---- full sync ------------------------------------------------------------------
-prim = rhtest.Server(config=DEBUG)
+prim = rhtest.Server(config=DEBUG + DISK)
 p = prim.client()
 populate(p)
 info0 = p.info("replication")
@@ -112,7 +115,8 @@ rep2.kill()
 rep1.kill()
 
 # ---- min-replicas-to-write ----------------------------------------------------------
-prim2 = rhtest.Server(config=DEBUG + "min-replicas-to-write 1\nmin-replicas-max-lag 10\n"
+prim2 = rhtest.Server(config=DEBUG + DISK +
+                      "min-replicas-to-write 1\nmin-replicas-max-lag 10\n"
                       "rdb-del-sync-files yes\n"
                       "client-output-buffer-limit replica 1mb 0 0\n")
 q = prim2.client()

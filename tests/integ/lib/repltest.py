@@ -92,8 +92,13 @@ def synced(p, rep):
 
 
 def wait_synced(t, p, rep, what, timeout=20):
+    return waits(t, lambda: synced(p, rep), timeout, what)
+
+
+def waits(t, cond, timeout, what):
+    """wait_for that returns False (with a diagnostic) instead of raising."""
     try:
-        rhtest.wait_for(lambda: synced(p, rep), timeout, what=what)
+        rhtest.wait_for(cond, timeout, what=what)
         return True
     except Exception as e:  # noqa: BLE001
         t.diag(str(e))
