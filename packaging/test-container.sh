@@ -633,6 +633,23 @@ is "SET a key (through the AOF)" "$(cli -p 6379 SET upgrade-key kept)" OK
 check "redis-check-aof accepts the instance's AOF" \
     cexec /usr/libexec/redis-ha/redis-check-aof /var/lib/redis/6379/appendonlydir/appendonly.aof.manifest
 csh 'echo marker >/var/lib/redis/6379/data-marker && chown redis:redis /var/lib/redis/6379/data-marker'
+
+step "redis@6381 as a replica of redis@6379"
+csh 'printf "include /etc/redis/redis-common.conf\nreplicaof 127.0.0.1 6379\n" >/etc/redis/redis-6381.conf &&
+     chown redis:redis /etc/redis/redis-6381.conf && chmod 0640 /etc/redis/redis-6381.conf'
+check "systemctl start redis@6381 (replicaof 127.0.0.1 6379)" cexec systemctl start redis@6381
+link_up() { [ "$(cli -p 6381 INFO replication | tr -d '\r' | grep '^master_link_status:')" = master_link_status:up ]; }
+check "the replica's link comes up" wait_until 30 link_up
+is "the replica serves the primary's data" "$(cli -p 6381 GET upgrade-key)" kept
+is "the replica is read-only" "$(cli -p 6381 SET k v)" "READONLY You can't write against a read only replica."
+cli -p 6379 CONFIG SET min-replicas-to-write 1 >/dev/null
+is "with its replica acknowledging, min-replicas-to-write 1 accepts writes" \
+    "$(cli -p 6379 SET replicated-key r)" OK
+cli -p 6379 CONFIG SET min-replicas-to-write 0 >/dev/null
+replicated() { [ "$(cli -p 6381 GET replicated-key)" = r ]; }
+check "the write reaches the replica" wait_until 15 replicated
+cexec systemctl stop redis@6381 >/dev/null 2>&1
+csh 'rm -f /etc/redis/redis-6381.conf'
 persistence=no
 if [ "$(cli -p 6379 SAVE)" = OK ]; then
     persistence=yes

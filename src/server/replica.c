@@ -610,6 +610,10 @@ static void become_connected(int db)
 
 static int load_synced_file(rdb_load_stats_t *st)
 {
+    /* A snapshot child would write the old data over the file just
+     * received, and its copy-on-write would double the memory of the load;
+     * the AOF is rewritten from the new data afterwards. */
+    persist_kill_child();
     bool aof_was_on = cfg.appendonly;
     if (aof_was_on)
         (void)aof_set_enabled(false, NULL);
