@@ -48,6 +48,21 @@ static void reply_on_error(reply_t *r, const char *msg, size_t len)
 
 /* ---- lifecycle -------------------------------------------------------- */
 
+/* Adds a closing connection's bytes to INFO's totals. */
+static void client_count_traffic(const client_t *c, const conn_t *conn)
+{
+    if (c->flags & CLIENT_MASTER) {
+        srv.stat_net_repl_in += conn->bytes_in;
+        srv.stat_net_out += conn->bytes_out;
+    } else if (c->flags & CLIENT_REPLICA) {
+        srv.stat_net_in += conn->bytes_in;
+        srv.stat_net_repl_out += conn->bytes_out;
+    } else {
+        srv.stat_net_in += conn->bytes_in;
+        srv.stat_net_out += conn->bytes_out;
+    }
+}
+
 static client_t *client_alloc(void)
 {
     client_t *c = alloc_calloc(sizeof(*c));
@@ -110,8 +125,7 @@ void client_free(client_t *c)
     if (c->conn != NULL) {
         conn_t *conn = c->conn;
         /* Keep the traffic of closed connections in INFO's totals. */
-        srv.stat_net_in += conn->bytes_in;
-        srv.stat_net_out += conn->bytes_out;
+        client_count_traffic(c, conn);
         c->conn = NULL;
         conn->data = NULL;
         /* Unsent output is dropped, as Redis's freeClient does. A client
@@ -176,8 +190,7 @@ static void on_close(conn_t *conn)
     client_t *c = conn->data;
     if (c != NULL) {
         /* The connection went away under the client. */
-        srv.stat_net_in += conn->bytes_in;
-        srv.stat_net_out += conn->bytes_out;
+        client_count_traffic(c, conn);
         c->conn = NULL;
         c->reply.out = NULL;
         client_free_async(c);

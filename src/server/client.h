@@ -85,6 +85,7 @@ struct client {
     int64_t obuf_soft_since;   /* Monotonic ms the soft limit was first passed, 0 if not. */
     size_t obuf_peak;
     uint64_t commands_processed;
+    long long woff; /* The replication offset after its last write (WAIT). */
 
     /* The command being run. */
     int argc;

@@ -98,6 +98,7 @@ void cmd_config_resetstat(client_t *c)
 {
     srv.stat_connections = srv.stat_commands = srv.stat_rejected_conn = 0;
     srv.stat_net_in = srv.stat_net_out = 0;
+    srv.stat_net_repl_in = srv.stat_net_repl_out = 0;
     srv.stat_client_qbuf_limit_disconnections = 0;
     srv.stat_client_outbuf_limit_disconnections = 0;
     srv.stat_total_error_replies = srv.stat_unexpected_error_replies = 0;

@@ -330,37 +330,24 @@ static str_t *section_persistence(str_t *s)
     return s;
 }
 
-/* Network bytes of closed connections plus those of open ones. */
-static void net_totals(uint64_t *in, uint64_t *out)
-{
-    *in = srv.stat_net_in;
-    *out = srv.stat_net_out;
-    const client_t *c;
-    TAILQ_FOREACH(c, &srv.clients, link)
-    {
-        if (c->conn != NULL) {
-            *in += c->conn->bytes_in;
-            *out += c->conn->bytes_out;
-        }
-    }
-}
-
 static str_t *stats_traffic_lines(str_t *s)
 {
-    uint64_t in, out;
-    net_totals(&in, &out);
+    net_totals_t n;
+    server_net_totals(&n);
     return str_catfmt(
         s,
         "total_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
         "instantaneous_ops_per_sec:%lld\r\ntotal_net_input_bytes:%llu\r\n"
-        "total_net_output_bytes:%llu\r\ntotal_net_repl_input_bytes:0\r\n"
-        "total_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:%.2f\r\n"
-        "instantaneous_output_kbps:%.2f\r\ninstantaneous_input_repl_kbps:0.00\r\n"
-        "instantaneous_output_repl_kbps:0.00\r\nrejected_connections:%llu\r\n"
+        "total_net_output_bytes:%llu\r\ntotal_net_repl_input_bytes:%llu\r\n"
+        "total_net_repl_output_bytes:%llu\r\ninstantaneous_input_kbps:%.2f\r\n"
+        "instantaneous_output_kbps:%.2f\r\ninstantaneous_input_repl_kbps:%.2f\r\n"
+        "instantaneous_output_repl_kbps:%.2f\r\nrejected_connections:%llu\r\n"
         "sync_full:%llu\r\nsync_partial_ok:%llu\r\nsync_partial_err:%llu\r\n",
         (unsigned long long)srv.stat_connections, (unsigned long long)srv.stat_commands,
-        (long long)(srv.inst_ops + 0.5), (unsigned long long)in, (unsigned long long)out,
-        srv.inst_in_kbps, srv.inst_out_kbps, (unsigned long long)srv.stat_rejected_conn,
+        (long long)(srv.inst_ops + 0.5), (unsigned long long)n.in, (unsigned long long)n.out,
+        (unsigned long long)n.repl_in, (unsigned long long)n.repl_out, srv.inst_in_kbps,
+        srv.inst_out_kbps, srv.inst_repl_in_kbps, srv.inst_repl_out_kbps,
+        (unsigned long long)srv.stat_rejected_conn,
         (unsigned long long)repl_stats.sync_full, (unsigned long long)repl_stats.sync_partial_ok,
         (unsigned long long)repl_stats.sync_partial_err);
 }

@@ -272,6 +272,7 @@ void dispatch_call(client_t *c)
     uint64_t dirty_before = srv.dirty;
     int dbid = c->db->id;
     /* A transaction sees one clock: keys cannot expire halfway through. */
+    long long off_before = repl_master_offset();
     if (call_depth++ == 0) {
         server_update_clocks();
         propagate_unit_begin();
@@ -291,8 +292,12 @@ void dispatch_call(client_t *c)
     db_env.no_expire = no_expire;
     propagate_call_end(&pc, c, srv.dirty - dirty_before);
     srv.current_client = outer;
-    if (--call_depth == 0)
+    if (--call_depth == 0) {
         propagate_unit_end();
+        /* WAIT waits for the replicas to have what this client wrote. */
+        if (repl_master_offset() != off_before)
+            c->woff = repl_master_offset();
+    }
     uint64_t errors = srv.stat_total_error_replies - errors_before;
     if (errors > nested_errors - nested_before)
         cmd->failed_calls++;
@@ -313,6 +318,7 @@ void dispatch_rerun(client_t *c)
     cmd_t *cmd = c->cmd;
     REQUIRE(cmd != NULL && cmd->proc != NULL);
     uint64_t dirty_before = srv.dirty;
+    long long off_before = repl_master_offset();
     if (call_depth++ == 0) {
         server_update_clocks();
         propagate_unit_begin();
@@ -328,8 +334,12 @@ void dispatch_rerun(client_t *c)
     cmd->usec += (uint64_t)(clock_mono_us() - start);
     propagate_call_end(&pc, c, srv.dirty - dirty_before);
     srv.current_client = outer;
-    if (--call_depth == 0)
+    if (--call_depth == 0) {
         propagate_unit_end();
+        /* WAIT waits for the replicas to have what this client wrote. */
+        if (repl_master_offset() != off_before)
+            c->woff = repl_master_offset();
+    }
 }
 
 int dispatch_replay(client_t *c)

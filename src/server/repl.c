@@ -1103,7 +1103,8 @@ void cmd_wait(client_t *c)
         reply_error(&c->reply, "ERR timeout is negative");
         return;
     }
-    long long offset = R.offset;
+    /* The offset of the client's own last write, as Redis's WAIT. */
+    long long offset = c->woff;
     int acked = acked_replicas(offset);
     if (acked >= num || !blocking_allowed(c)) {
         reply_int(&c->reply, acked);

@@ -271,32 +271,53 @@ static void check_obuf_soft_limits(void)
     }
 }
 
+void server_net_totals(net_totals_t *t)
+{
+    t->repl_in = srv.stat_net_repl_in;
+    t->repl_out = srv.stat_net_repl_out;
+    t->in = srv.stat_net_in + t->repl_in;
+    t->out = srv.stat_net_out + t->repl_out;
+    const client_t *c;
+    TAILQ_FOREACH(c, &srv.clients, link)
+    {
+        if (c->conn == NULL)
+            continue;
+        t->in += c->conn->bytes_in;
+        t->out += c->conn->bytes_out;
+        if (c->flags & CLIENT_MASTER)
+            t->repl_in += c->conn->bytes_in;
+        if (c->flags & CLIENT_REPLICA)
+            t->repl_out += c->conn->bytes_out;
+    }
+}
+
+/* A smoothed rate in KB/s from a counter's growth over secs. */
+static double kbps_sample(double prev, uint64_t now_total, uint64_t last_total, double secs)
+{
+    double rate = now_total >= last_total ? (double)(now_total - last_total) / 1024.0 / secs : 0;
+    return prev * 0.5 + rate * 0.5;
+}
+
 static void sample_instantaneous(int64_t now)
 {
     int64_t dt = now - srv.inst_last_ms;
     if (dt < 100)
         return;
-    uint64_t in = 0, out = 0;
-    client_t *c;
-    TAILQ_FOREACH(c, &srv.clients, link)
-    {
-        if (c->conn != NULL) {
-            in += c->conn->bytes_in;
-            out += c->conn->bytes_out;
-        }
-    }
-    in += srv.stat_net_in;
-    out += srv.stat_net_out;
+    net_totals_t n;
+    server_net_totals(&n);
     double secs = (double)dt / 1000.0;
     double ops = (double)(srv.stat_commands - srv.inst_last_cmds) / secs;
-    double kin = in >= srv.inst_last_in ? (double)(in - srv.inst_last_in) / 1024.0 / secs : 0;
-    double kout = out >= srv.inst_last_out ? (double)(out - srv.inst_last_out) / 1024.0 / secs : 0;
     srv.inst_ops = srv.inst_ops * 0.5 + ops * 0.5;
-    srv.inst_in_kbps = srv.inst_in_kbps * 0.5 + kin * 0.5;
-    srv.inst_out_kbps = srv.inst_out_kbps * 0.5 + kout * 0.5;
+    srv.inst_in_kbps = kbps_sample(srv.inst_in_kbps, n.in - n.repl_in, srv.inst_last_in, secs);
+    srv.inst_out_kbps = kbps_sample(srv.inst_out_kbps, n.out - n.repl_out, srv.inst_last_out, secs);
+    srv.inst_repl_in_kbps = kbps_sample(srv.inst_repl_in_kbps, n.repl_in, srv.inst_last_repl_in, secs);
+    srv.inst_repl_out_kbps =
+        kbps_sample(srv.inst_repl_out_kbps, n.repl_out, srv.inst_last_repl_out, secs);
     srv.inst_last_cmds = srv.stat_commands;
-    srv.inst_last_in = in;
-    srv.inst_last_out = out;
+    srv.inst_last_in = n.in - n.repl_in;
+    srv.inst_last_out = n.out - n.repl_out;
+    srv.inst_last_repl_in = n.repl_in;
+    srv.inst_last_repl_out = n.repl_out;
     srv.inst_last_ms = now;
 }
 

@@ -98,7 +98,8 @@ typedef struct server {
     uint64_t stat_connections;
     uint64_t stat_commands;
     uint64_t stat_rejected_conn;
-    uint64_t stat_net_in, stat_net_out;
+    uint64_t stat_net_in, stat_net_out;         /* Of closed client connections. */
+    uint64_t stat_net_repl_in, stat_net_repl_out; /* Of closed replication links. */
     uint64_t stat_evicted_clients;
     uint64_t stat_client_qbuf_limit_disconnections;
     uint64_t stat_client_outbuf_limit_disconnections;
@@ -113,8 +114,8 @@ typedef struct server {
     int64_t stat_fork_time_us; /* Duration of the latest fork. */
     uint64_t stat_total_forks;
     /* Instantaneous metrics (ops/sec etc.). */
-    double inst_ops, inst_in_kbps, inst_out_kbps;
-    uint64_t inst_last_cmds, inst_last_in, inst_last_out;
+    double inst_ops, inst_in_kbps, inst_out_kbps, inst_repl_in_kbps, inst_repl_out_kbps;
+    uint64_t inst_last_cmds, inst_last_in, inst_last_out, inst_last_repl_in, inst_last_repl_out;
     int64_t inst_last_ms;
 
     error_stat_t errors[128];
@@ -178,6 +179,13 @@ size_t server_used_memory(void);
 /* Applies options changed at run time. */
 int server_apply_bind(str_t **err);
 void server_apply_hz(void);
+/* Network bytes so far: every connection's (in/out, as INFO's totals)
+ * and the replication links' part of them (the primary's stream into a
+ * replica, the stream and snapshots out to replicas). */
+typedef struct net_totals {
+    uint64_t in, out, repl_in, repl_out;
+} net_totals_t;
+void server_net_totals(net_totals_t *t);
 void server_apply_maxmemory(void);
 
 #endif

@@ -111,6 +111,14 @@ t.is_(keys_equal(p, r2), None, "second replica key by key equal")
 t.is_(p.info("replication")["connected_slaves"], 2, "connected_slaves:2")
 p.set("waited", 2)
 t.is_(p.execute_command("WAIT", 2, 5000), 2, "WAIT 2 with two replicas returns 2")
+# WAIT counts the replicas that have the calling client's own writes.
+os.kill(rep1.pid, signal.SIGSTOP)
+p.set("unacked", 1)
+other = prim.client()
+t.is_(other.execute_command("WAIT", 2, 0), 2,
+      "WAIT from a client that wrote nothing counts every replica at once")
+t.is_(p.execute_command("WAIT", 2, 200), 1, "WAIT from the writer counts only the replica that has its write")
+os.kill(rep1.pid, signal.SIGCONT)
 rep2.kill()
 rep1.kill()
 

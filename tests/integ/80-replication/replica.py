@@ -163,6 +163,11 @@ t.ok(ci["master_replid"] == ai["master_replid"] == pi["master_replid"]
      and ci["master_repl_offset"] == ai["master_repl_offset"] == pi["master_repl_offset"],
      "the chain shares one replication ID and offset")
 t.is_(digest(rc), digest(p), "chained replica digest equal")
+ps, rs = p.info("stats"), ra.info("stats")
+t.ok(ps["total_net_repl_output_bytes"] >= pi["master_repl_offset"]
+     and rs["total_net_repl_input_bytes"] >= pi["master_repl_offset"]
+     and rs["total_net_input_bytes"] >= rs["total_net_repl_input_bytes"],
+     "total_net_repl_* count the replication traffic on both sides")
 t.is_(ai["connected_slaves"], 1, "A lists its replica")
 
 # A restart continues from the RDB's replication fields.
