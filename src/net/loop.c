@@ -43,9 +43,13 @@ void loop_set_after_flush(loop_t *l, loop_hook_cb *cb, void *arg)
 
 void loop_flush(loop_t *l)
 {
-    conn_t *c, *tmp;
-    TAILQ_FOREACH_SAFE(c, &l->dirty, dirty_link, tmp)
-    {
+    /* A flush can make a conn dirty again (its drained callback queued
+     * more, as a replica's snapshot or stream does): it is flushed in this
+     * pass too, or it would wait for the poll that follows, up to the next
+     * timer. Each round either writes to a socket or leaves a write in
+     * flight (which takes the conn off the list), so this ends. */
+    conn_t *c;
+    while ((c = TAILQ_FIRST(&l->dirty)) != NULL) {
         TAILQ_REMOVE(&l->dirty, c, dirty_link);
         c->dirty = false;
         conn_flush(c);
