@@ -531,7 +531,7 @@ static int write_commands_file(const char *path)
 static int write_base(const char *path)
 {
     if (cfg.aof_use_rdb_preamble)
-        return persist_write_rdb(path);
+        return persist_write_rdb(path, true);
     return write_commands_file(path);
 }
 

@@ -108,7 +108,7 @@ static int clock_kind(void)
     }
 }
 
-int persist_write_rdb_fd(int fd)
+int persist_write_rdb_fd(int fd, bool aof_base)
 {
     file_sink_t *s = alloc_malloc(sizeof(*s));
     s->used = 0;
@@ -122,7 +122,11 @@ int persist_write_rdb_fd(int fd)
     rdb_aux_t aux = {0};
     aux.ctime = clock_wall_ms() / 1000;
     aux.used_mem = server_used_memory();
-    repl_fill_aux(&aux);
+    /* An AOF base says so, and carries no replication history (its
+     * incremental files move on without it), as in Redis. */
+    aux.aof_base = aof_base;
+    if (!aof_base)
+        repl_fill_aux(&aux);
     int rc = rdb_save(&w, srv.dbs, srv.ndbs, &aux);
     rdb_writer_destroy(&w);
     if (rc == 0)
@@ -131,7 +135,7 @@ int persist_write_rdb_fd(int fd)
     return rc;
 }
 
-int persist_write_rdb(const char *path)
+int persist_write_rdb(const char *path, bool aof_base)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -141,7 +145,7 @@ int persist_write_rdb(const char *path)
                 path, cfg.dir != NULL ? cfg.dir : ".", strerror(-rc));
         return rc;
     }
-    int rc = persist_write_rdb_fd(fd);
+    int rc = persist_write_rdb_fd(fd, aof_base);
     if (rc == 0 && fsync(fd) != 0)
         rc = -errno;
     if (close(fd) != 0 && rc == 0)
@@ -155,7 +159,7 @@ int persist_write_rdb(const char *path)
  * Returns 0 or a negative errno (the temporary file is removed). */
 static int write_snapshot(const char *tmp)
 {
-    int rc = persist_write_rdb(tmp);
+    int rc = persist_write_rdb(tmp, false);
     if (rc == 0 && rename(tmp, cfg.dbfilename) != 0)
         rc = -errno;
     if (rc == 0)

@@ -74,12 +74,12 @@ int persist_shutdown(bool save, bool nosave);
 
 /* Writes the dataset as an RDB file at path (created or truncated) and
  * fsyncs it; no rename. Returns 0 or a negative errno (logged; the file is
- * removed). Used by snapshots and by the AOF's base files. */
-int persist_write_rdb(const char *path);
+ * removed). Used by snapshots and (aof_base) by the AOF's base files. */
+int persist_write_rdb(const char *path, bool aof_base);
 
 /* Writes the dataset as an RDB stream to fd (left open, not fsynced).
  * Returns 0 or a negative errno. */
-int persist_write_rdb_fd(int fd);
+int persist_write_rdb_fd(int fd, bool aof_base);
 
 /* Private dirty bytes of this process (a child: what copy-on-write has
  * cost so far). */

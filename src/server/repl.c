@@ -443,7 +443,7 @@ static int dl_child_main(void *ctx)
     int n = snprintf(pre, sizeof(pre), "$EOF:%s\r\n", ch->mark);
     int rc = persist_write_all(ch->wfd, pre, (size_t)n);
     if (rc == 0)
-        rc = persist_write_rdb_fd(ch->wfd);
+        rc = persist_write_rdb_fd(ch->wfd, false);
     if (rc == 0)
         rc = persist_write_all(ch->wfd, ch->mark, 40);
     if (close(ch->wfd) != 0 && rc == 0)

@@ -372,6 +372,10 @@ def case_files_and_restart(fsync, how):
               os.path.getsize(os.path.join(adir(s), "appendonly.aof.1.base.rdb")),
               "aof_base_size is the base's size")
         t.is_(info(r, "aof_buffer_length"), 0, "nothing is left in the buffer (always)")
+        with open(os.path.join(adir(s), "appendonly.aof.1.base.rdb"), "rb") as f:
+            head = f.read(256)
+        t.ok(b"\x08aof-base\xc0\x01" in head and b"repl-id" not in head,
+             "the base's aux fields say aof-base 1 and carry no replication history (as Redis)")
         if HAVE_REF:
             ref = aof_server(binary=rhtest.REF_SERVER)
             t.is_(list(r.info("persistence")), list(ref.client().info("persistence")),
