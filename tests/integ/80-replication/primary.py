@@ -122,6 +122,17 @@ os.kill(rep1.pid, signal.SIGCONT)
 rep2.kill()
 rep1.kill()
 
+# repl-backlog-ttl: the backlog goes once no replica was attached for that long.
+t.ok(repltest.waits(t, lambda: p.info("replication")["connected_slaves"] == 0, 15, "replicas gone"),
+     "the killed replicas are gone")
+id_before = p.info("replication")["master_replid"]
+p.config_set("repl-backlog-ttl", 1)
+t.ok(repltest.waits(t, lambda: p.info("replication")["repl_backlog_active"] == 0, 10, "backlog freed"),
+     "repl-backlog-ttl 1 frees the backlog a second after the last replica left")
+t.ok(p.info("replication")["master_replid"] != id_before,
+     "a new replication ID: no replica can continue the freed history")
+t.ok("Replication backlog freed after 1 seconds" in prim.log_text(), "the log says why")
+
 # ---- min-replicas-to-write ----------------------------------------------------------
 prim2 = rhtest.Server(config=DEBUG + DISK +
                       "min-replicas-to-write 1\nmin-replicas-max-lag 10\n"
