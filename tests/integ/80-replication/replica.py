@@ -221,6 +221,30 @@ t.raises(lambda: p.set("x", 1), "read only replica", "the old primary is read-on
 for s in (chained, b, a, prim):
     s.kill()
 
+# ---- a replica with the AOF on -----------------------------------------------------
+prim = rhtest.Server(config=DEBUG + "repl-diskless-sync-delay 0\n")
+p = prim.client()
+p.execute_command("DEBUG", "POPULATE", 1000)
+aofrep = ours_of(prim, "appendonly yes\nappendfsync always\n")
+ra = aofrep.client()
+t.ok(synced(p, ra, "AOF replica"), "a replica with appendonly yes syncs")
+t.ok(eventually(lambda: ra.info("persistence")["aof_rewrite_in_progress"] == 0
+                and ra.info("persistence")["aof_rewrite_scheduled"] == 0, "AOF rewritten"),
+     "its AOF is rewritten from the loaded snapshot")
+p.set("after-sync", "streamed")
+synced(p, ra, "AOF replica streamed")
+aofrep.kill()
+with open(aofrep.conf) as f:
+    conf = f.read()
+with open(aofrep.conf, "w") as f:
+    f.write(conf.replace("replicaof 127.0.0.1 %d\n" % prim.port, ""))
+aofrep.start()
+ra = aofrep.client()
+t.ok(ra.dbsize() == 1001 and ra.get("after-sync") == b"streamed",
+     "after kill -9 its AOF holds the snapshot and the stream")
+aofrep.kill()
+prim.kill()
+
 # ---- stale data, masterauth ---------------------------------------------------------
 prim = rhtest.Server(config=DEBUG)
 prim.client().config_set("requirepass", "s3cret")
