@@ -11,6 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import rhtest  # noqa: E402
+import repltest  # noqa: E402
 
 E = rhtest.Error
 t = rhtest.Tap()
@@ -18,28 +19,12 @@ DEBUG = "enable-debug-command yes\n"
 
 
 def populate(r):
-    r.set("int", 12345)
+    """repltest's data set of every type, plus a negative integer, a
+    compressible string and infinite scores."""
+    repltest.populate(r)
     r.set("neg", -7)
-    r.set("embstr", "short value")
-    r.set("raw", "r" * 100)
     r.set("compressible", "abc" * 2000)
-    r.set("binary", bytes(range(256)))
-    r.rpush("list:small", "a", "b", 1, 2, -3)
-    r.rpush("list:big", *["element-%d" % i for i in range(3000)])
-    r.hset("hash:small", mapping={"f1": "v1", "f2": 2})
-    r.hset("hash:big", mapping={"f%d" % i: "v%d" % i for i in range(600)})
-    r.sadd("set:int", 1, 2, 3, -100, 70000)
-    r.sadd("set:big", *["m%d" % i for i in range(600)])
-    r.zadd("zset:small", {"a": 1, "b": 2.5, "c": -3})
-    r.zadd("zset:big", {"m%d" % i: i * 1.5 for i in range(300)})
     r.zadd("zset:inf", {"lo": float("-inf"), "hi": float("inf")})
-    r.set("ttl:str", "v", px=10 ** 7)
-    r.rpush("ttl:list", "x")
-    r.pexpire("ttl:list", 10 ** 7)
-    r.pfadd("hll", *["u%d" % i for i in range(100)])
-    r.execute_command("SELECT", 3)
-    r.set("db3key", "in db 3")
-    r.execute_command("SELECT", 0)
 
 
 def digest(r):
