@@ -14,7 +14,11 @@ compares resident memory.
                  [--types hash,set,zset,list] [--type-keys N] [--pin] [--cpu]
 
 --pin runs the servers on CPU 1 and the client on CPU 0; --cpu adds, per row,
-the CPU seconds each server spent on the same requests.
+the CPU seconds each server spent on the same requests. --server-cpu PCT
+caps each server at PCT% of one core (a cgroup v1 CPU quota with a 10 ms
+period, the same for both): on a machine too small for the client to
+saturate a server, this makes the server the bottleneck, so that requests
+per second compare the servers and not the client.
 
 The persistence benchmark (BGSAVE, SAVE, RDB size, start-up load time and
 BGREWRITEAOF for 1M keys of mixed types) is bench/persist.py, run the same way.
@@ -58,11 +62,38 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# With --server-cpu, each server runs in a cgroup of its own with this CPU
+# quota (microseconds per 10 ms period); the groups are removed at exit.
+CPU_QUOTA_US = [0]
+CGROUPS = []
+CGROUP_ROOT = "/sys/fs/cgroup/cpu"
+
+
+def cap_cpu(pid):
+    d = os.path.join(CGROUP_ROOT, "rh-bench-%d" % pid)
+    os.mkdir(d)
+    CGROUPS.append(d)
+    for name, value in (("cpu.cfs_period_us", 10000), ("cpu.cfs_quota_us", CPU_QUOTA_US[0]),
+                        ("cgroup.procs", pid)):
+        with open(os.path.join(d, name), "w") as f:
+            f.write(str(value))
+
+
+def remove_cgroups():
+    for d in CGROUPS:
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
+
+
 def start(binary, workdir):
     port = free_port()
     proc = subprocess.Popen(PIN_SERVER + [binary, "--port", str(port), "--bind", "127.0.0.1",
                              "--save", "", "--appendonly", "no", "--dir", workdir],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if CPU_QUOTA_US[0]:
+        cap_cpu(proc.pid)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -168,7 +199,10 @@ def main():
                     help="also report server CPU seconds per row (lower is better)")
     ap.add_argument("--rounds", type=int, default=3,
                     help="runs per server and row; the median is reported")
+    ap.add_argument("--server-cpu", type=int, default=0, metavar="PCT",
+                    help="cap each server at PCT%% of a core (cgroup v1 cpu quota)")
     args = ap.parse_args()
+    CPU_QUOTA_US[0] = args.server_cpu * 100
     if args.pin:
         PIN_SERVER.extend(["taskset", "-c", "1"])
         PIN_CLIENT.extend(["taskset", "-c", "0"])
@@ -181,6 +215,8 @@ def main():
                                          text=True).stdout.strip())
     print("# theirs: %s" % subprocess.run([theirs, "--version"], capture_output=True,
                                            text=True).stdout.strip())
+    if args.server_cpu:
+        print("# each server capped at %d%% of one core" % args.server_cpu)
     procs = []
     try:
         p1, port1 = start(ours, work)
@@ -244,6 +280,7 @@ def main():
                 p.wait(10)
             except subprocess.TimeoutExpired:
                 p.kill()
+        remove_cgroups()
 
 
 if __name__ == "__main__":

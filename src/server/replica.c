@@ -78,6 +78,12 @@ static struct {
     long long received;      /* Payload bytes written. */
     char tail[EOF_MARK_LEN]; /* EOF framing: the bytes that may start the mark. */
     size_t ntail;
+    /* The payload's CRC-64, computed as it arrives over all but its last 8
+     * bytes (the footer), which wait in crc_tail. */
+    uint64_t crc;
+    char crc_tail[8];
+    size_t ncrc_tail;
+    char magic[5];
     str_t *multi;            /* Bytes of a transaction being received. */
 } L = {.fd = -1};
 
@@ -432,13 +438,39 @@ static void full_resync(const char *line)
     L.size = -2; /* The $ line is still to come. */
     L.received = 0;
     L.ntail = 0;
+    L.crc = 0;
+    L.ncrc_tail = 0;
+    memset(L.magic, 0, sizeof(L.magic));
     set_state(LINK_TRANSFER);
+}
+
+/* Folds bytes into the running CRC, holding back the last 8 seen. */
+static void crc_feed(const char *p, size_t n)
+{
+    size_t total = L.ncrc_tail + n;
+    if (total <= sizeof(L.crc_tail)) {
+        memcpy(L.crc_tail + L.ncrc_tail, p, n);
+        L.ncrc_tail = total;
+        return;
+    }
+    size_t emit = total - sizeof(L.crc_tail);
+    size_t from_tail = emit < L.ncrc_tail ? emit : L.ncrc_tail;
+    size_t from_p = emit - from_tail;
+    L.crc = crc64(L.crc, L.crc_tail, from_tail);
+    L.crc = crc64(L.crc, p, from_p);
+    size_t kept = L.ncrc_tail - from_tail;
+    memmove(L.crc_tail, L.crc_tail + from_tail, kept);
+    memcpy(L.crc_tail + kept, p + from_p, n - from_p);
+    L.ncrc_tail = sizeof(L.crc_tail);
 }
 
 static int write_payload(const char *p, size_t n)
 {
     if (n == 0)
         return 0;
+    for (size_t i = 0; i < n && L.received + (long long)i < (long long)sizeof(L.magic); i++)
+        L.magic[L.received + (long long)i] = p[i];
+    crc_feed(p, n);
     if (persist_write_all(L.fd, p, n) != 0) {
         char msg[256];
         snprintf(msg, sizeof(msg), "Write error saving the DB from the MASTER to disk: %s",
@@ -535,41 +567,17 @@ static int len_chunk(void)
     return L.received == L.size ? 1 : 0;
 }
 
-/* The file ends with the CRC-64 of the rest (or zeros): checked before the
- * old data is dropped, so a damaged transfer leaves the replica as it was. */
-static int verify_file(void)
+/* The payload ends with the CRC-64 of the rest (or zeros), checked before
+ * the old data is dropped, so a damaged transfer leaves the replica as it
+ * was. */
+static int verify_payload(void)
 {
-    int fd = open(L.tmpfile, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    uint64_t crc = 0, left = (uint64_t)L.received >= 8 ? (uint64_t)L.received - 8 : 0;
-    char buf[64 * 1024];
-    char magic[5] = {0};
-    bool first = true;
-    int rc = 0;
-    while (left > 0 && rc == 0) {
-        size_t want = left < sizeof(buf) ? (size_t)left : sizeof(buf);
-        ssize_t got = read(fd, buf, want);
-        if (got <= 0) {
-            rc = -1;
-            break;
-        }
-        if (first && got >= 5)
-            memcpy(magic, buf, 5);
-        first = false;
-        crc = crc64(crc, buf, (size_t)got);
-        left -= (uint64_t)got;
-    }
-    uint8_t foot[8];
-    if (rc == 0 && (L.received < 17 || read(fd, foot, 8) != 8 || memcmp(magic, "REDIS", 5) != 0))
-        rc = -1;
-    close(fd);
-    if (rc != 0)
+    if (L.received < 17 || memcmp(L.magic, "REDIS", 5) != 0)
         return -1;
     uint64_t want = 0;
     for (int i = 7; i >= 0; i--)
-        want = want << 8 | foot[i];
-    return want == 0 || want == crc ? 0 : -1;
+        want = want << 8 | (uint8_t)L.crc_tail[i];
+    return want == 0 || want == L.crc ? 0 : -1;
 }
 
 static void transfer_done(void);
@@ -645,7 +653,7 @@ static void transfer_done(void)
         return;
     }
     L.fd = -1;
-    if (verify_file() != 0) {
+    if (verify_payload() != 0) {
         link_lost("The snapshot from the MASTER is damaged (bad framing or checksum); "
                   "keeping the current data and retrying");
         return;
