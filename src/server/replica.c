@@ -31,6 +31,8 @@
 #define LINE_MAX_LEN 1024
 /* Seconds between connection attempts. */
 #define RETRY_MS 1000
+/* How much one read of the snapshot asks for. */
+#define TRANSFER_READ (256 * 1024)
 
 typedef enum link_state {
     LINK_NONE,       /* Not following a primary. */
@@ -523,36 +525,50 @@ static bool transfer_header(void)
 }
 
 /* EOF framing: the payload ends where the mark is found. Returns 1 at the
- * end, 0 to wait, -1 after giving up. Bytes after the mark stay in the
- * input buffer (they are the stream). */
+ * end, 0 to wait, -1 after giving up. Up to 39 bytes that may begin the
+ * mark are held back in L.tail; bytes after the mark stay in the input
+ * buffer (they are the stream). */
 static int eof_chunk(void)
 {
     conn_t *conn = L.conn;
     size_t n = conn->ilen;
-    size_t total = L.ntail + n;
-    char *scan = alloc_malloc(total);
-    memcpy(scan, L.tail, L.ntail);
-    memcpy(scan + L.ntail, conn->ibuf, n);
-    char *hit = memmem(scan, total, L.eof_mark, EOF_MARK_LEN);
-    int rc = 0;
+    /* The old tail and the first new bytes: where a mark may straddle. */
+    char edge[2 * EOF_MARK_LEN];
+    size_t head = n < EOF_MARK_LEN - 1 ? n : EOF_MARK_LEN - 1;
+    memcpy(edge, L.tail, L.ntail);
+    memcpy(edge + L.ntail, conn->ibuf, head);
+    size_t nedge = L.ntail + head;
+    const char *hit = memmem(edge, nedge, L.eof_mark, EOF_MARK_LEN);
     if (hit != NULL) {
-        size_t payload = (size_t)(hit - scan);
-        size_t used = payload + EOF_MARK_LEN - L.ntail;
-        rc = write_payload(scan, payload) == 0 ? 1 : -1;
-        if (rc == 1)
-            conn_input_discard(conn, used);
-    } else {
-        size_t keep = total < EOF_MARK_LEN - 1 ? total : EOF_MARK_LEN - 1;
-        if (write_payload(scan, total - keep) != 0) {
-            rc = -1;
-        } else {
-            memcpy(L.tail, scan + total - keep, keep);
-            L.ntail = keep;
-            conn_input_discard(conn, n);
-        }
+        size_t payload = (size_t)(hit - edge);
+        if (write_payload(edge, payload) != 0)
+            return -1;
+        conn_input_discard(conn, payload + EOF_MARK_LEN - L.ntail);
+        return 1;
     }
-    alloc_free(scan);
-    return rc;
+    hit = memmem(conn->ibuf, n, L.eof_mark, EOF_MARK_LEN);
+    if (hit != NULL) {
+        size_t payload = (size_t)(hit - conn->ibuf);
+        if (write_payload(L.tail, L.ntail) != 0 || write_payload(conn->ibuf, payload) != 0)
+            return -1;
+        conn_input_discard(conn, payload + EOF_MARK_LEN);
+        return 1;
+    }
+    if (n >= EOF_MARK_LEN - 1) {
+        size_t keep = EOF_MARK_LEN - 1;
+        if (write_payload(L.tail, L.ntail) != 0 || write_payload(conn->ibuf, n - keep) != 0)
+            return -1;
+        memcpy(L.tail, conn->ibuf + n - keep, keep);
+        L.ntail = keep;
+    } else {
+        size_t keep = nedge < EOF_MARK_LEN - 1 ? nedge : EOF_MARK_LEN - 1;
+        if (write_payload(edge, nedge - keep) != 0)
+            return -1;
+        memmove(L.tail, edge + nedge - keep, keep);
+        L.ntail = keep;
+    }
+    conn_input_discard(conn, n);
+    return 0;
 }
 
 /* Length framing: exactly L.size bytes. */
@@ -586,13 +602,17 @@ static void transfer_input(void)
 {
     if (L.size == -2 && !transfer_header())
         return;
-    if (L.conn == NULL || L.conn->ilen == 0) {
-        if (L.size != 0)
-            return;
+    if (L.conn == NULL)
+        return;
+    if (L.conn->ilen == 0 && L.size != 0) {
+        conn_input_want(L.conn, TRANSFER_READ);
+        return;
     }
     int rc = L.eof_framing ? eof_chunk() : len_chunk();
     if (rc == 1)
         transfer_done();
+    else if (rc == 0 && L.conn != NULL)
+        conn_input_want(L.conn, TRANSFER_READ); /* Big reads for the payload. */
 }
 
 /* ---- loading and streaming ------------------------------------------------- */
@@ -602,6 +622,7 @@ static void become_connected(int db)
 {
     conn_t *conn = L.conn;
     L.conn = NULL;
+    conn_input_want(conn, 0);
     client_t *c = client_new(conn);
     c->flags |= CLIENT_MASTER | CLIENT_REPLY_OFF;
     c->reply.out = NULL;
