@@ -999,8 +999,9 @@ static const char *role_state(void)
     case LINK_CONNECT:
         return "connect";
     case LINK_CONNECTING:
-    case LINK_HANDSHAKE:
         return "connecting";
+    case LINK_HANDSHAKE:
+        return "handshake";
     case LINK_TRANSFER:
         return "sync";
     case LINK_CONNECTED:

@@ -378,6 +378,17 @@ def silent(c):
     time.sleep(6)
 
 
+# A primary that accepts the connection and says nothing: the handshake waits.
+mute = socket.socket()
+mute.bind(("127.0.0.1", 0))
+mute.listen(1)
+v.execute_command("REPLICAOF", "127.0.0.1", mute.getsockname()[1])
+t.ok(eventually(lambda: v.execute_command("ROLE")[3] == b"handshake", "handshake state"),
+     "ROLE shows the handshake state, as Redis does")
+t.is_(v.info("replication")["master_link_status"], "down", "the link is down during the handshake")
+v.execute_command("REPLICAOF", "NO", "ONE")
+mute.close()
+
 v.config_set("repl-timeout", 2)
 fake = FakePrimary(silent)
 v.execute_command("REPLICAOF", "127.0.0.1", fake.port)
