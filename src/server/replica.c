@@ -1090,7 +1090,8 @@ str_t *replica_info(str_t *s)
     if (L.state == LINK_TRANSFER) {
         /* As Redis: -1 before the $ line, 0 with EOF framing (unknown). */
         long long total = L.size >= 0 ? L.size : (L.size == -1 ? 0 : -1);
-        double perc = total > 0 ? (double)L.received * 100.0 / (double)total : 0;
+        /* Redis divides by -1 too: "-0.00" before the $ line. */
+        double perc = total != 0 ? (double)L.received * 100.0 / (double)total : 0;
         s = str_catfmt(s,
                        "master_sync_total_bytes:%lld\r\nmaster_sync_read_bytes:%lld\r\n"
                        "master_sync_left_bytes:%lld\r\nmaster_sync_perc:%.2f\r\n"

@@ -166,8 +166,9 @@ static int payload_end(sock_src_t *s, rdb_reader_t *r, const replica_load_req_t 
             return -1;
         }
         if (memcmp(mark, req->eof_mark, sizeof(mark)) != 0) {
+            /* Redis logs this line alone. */
             log_msg(LOG_LEVEL_WARNING, "Replication stream EOF marker is broken");
-            *why = "the EOF mark does not match";
+            *why = "";
             return -1;
         }
         conn_input_unread(s->conn, r->p, r->avail);
@@ -259,12 +260,14 @@ static void discard_history(const replica_load_req_t *req)
         log_msg(LOG_LEVEL_NOTICE, "Discarding previously cached master state.");
 }
 
-/* After a failed load: swapdb drops the partial data (the old data never
- * left); otherwise the databases are emptied. */
+/* After a failed load (why: the reason, "" when already logged): swapdb
+ * drops the partial data (the old data never left); otherwise the
+ * databases are emptied. */
 static void load_failed(sock_src_t *s, bool swapdb, db_t *target, const char *why)
 {
-    log_msg(LOG_LEVEL_WARNING, "Failed trying to load the MASTER synchronization DB from "
-                               "socket: %s", why);
+    if (why[0] != '\0')
+        log_msg(LOG_LEVEL_WARNING, "Failed trying to load the MASTER synchronization DB from "
+                                   "socket: %s", why);
     if (swapdb) {
         free_detached(s, target);
         log_msg(LOG_LEVEL_NOTICE, "MASTER <-> REPLICA sync: Discarding temporary DB in "

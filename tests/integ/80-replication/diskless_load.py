@@ -106,7 +106,7 @@ for mode in ("swapdb", "on-empty-db"):
     t.ok(synced(p, r, mode + " stream"), "%s: the stream is applied after the load" % mode)
     t.is_(digest(r), digest(p), "%s: digest equal after the stream" % mode)
     t.is_(rdb_files(rep), [], "%s: no RDB file written by the replica" % mode)
-    rep.kill()
+    t.is_(rep.stop(), None, "%s: clean shutdown (no sanitizer report)" % mode)
 
 # ---- Redis primary with repl-diskless-sync no: $len framing ------------------------
 p.config_set("repl-diskless-sync", "no")
@@ -204,8 +204,8 @@ t.ok(synced(p, rs, "swapdb retry") and synced(p, re_, "on-empty-db retry"),
 t.is_(digest(rs), digest(p), "swapdb: digest equal after the retry")
 t.is_(digest(re_), digest(p), "on-empty-db: digest equal after the retry")
 t.is_(rdb_files(swap) + rdb_files(empty), [], "no RDB file left by the failed or the good transfer")
-swap.kill()
-empty.kill()
+t.is_(swap.stop(), None, "swapdb: clean shutdown after the failed and the good transfer")
+t.is_(empty.stop(), None, "on-empty-db: clean shutdown after the failed and the good transfer")
 rp.kill()
 
 # ---- scripted primaries ----------------------------------------------------------------
@@ -262,7 +262,7 @@ v.execute_command("REPLICAOF", "NO", "ONE")
 fake.close()
 t.is_(rdb_files(victim), [], "no RDB file written by the failed transfers")
 t.ok(victim.proc.poll() is None, "the replica survived every scripted primary")
-victim.kill()
+t.is_(victim.stop(), None, "clean shutdown after the scripted primaries")
 
 # on-empty-db: a failed transfer leaves the replica empty; the next attempt
 # does not continue the old history.
@@ -304,7 +304,7 @@ try:
 except Exception:  # noqa: BLE001  (the connection closes)
     pass
 t.ok(eventually(lambda: victim.proc.poll() is not None, "exit"), "SHUTDOWN during the load stops the server")
-victim.kill()
+t.is_(victim.stop(), None, "... with exit status 0 and no sanitizer report")
 fake.close()
 
 # ---- ours to ours ----------------------------------------------------------------------
