@@ -281,6 +281,9 @@ int replica_load_socket(const replica_load_req_t *req, rdb_load_stats_t *st)
 {
     REQUIRE(VALID_CONN(req->conn));
     bool swapdb = cfg.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB;
+    /* As on the disk path: a snapshot child's copy-on-write would add to
+     * the memory of the load, and its file would hold the old data. */
+    persist_kill_child();
     bool aof_was_on = cfg.appendonly;
     if (aof_was_on)
         (void)aof_set_enabled(false, NULL);

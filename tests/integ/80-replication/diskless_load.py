@@ -307,6 +307,28 @@ t.ok(eventually(lambda: victim.proc.poll() is not None, "exit"), "SHUTDOWN durin
 t.is_(victim.stop(), None, "... with exit status 0 and no sanitizer report")
 fake.close()
 
+# ---- a swapdb replica with the AOF on ------------------------------------------------
+prim = rhtest.Server(config=DEBUG + "repl-diskless-sync-delay 0\n")
+p = prim.client()
+p.execute_command("DEBUG", "POPULATE", 1000)
+aofrep = ours("swapdb", extra="appendonly yes\nappendfsync always\n")
+ra = aofrep.client()
+ra.set("old", "data")
+ra.execute_command("REPLICAOF", "127.0.0.1", prim.port)
+t.ok(synced(p, ra, "AOF replica"), "swapdb with appendonly yes: synced")
+t.ok(eventually(lambda: ra.info("persistence")["aof_rewrite_in_progress"] == 0
+                and ra.info("persistence")["aof_rewrite_scheduled"] == 0, "AOF rewritten"),
+     "swapdb with appendonly yes: the AOF is rewritten from the loaded data")
+p.set("after-sync", "streamed")
+synced(p, ra, "AOF replica streamed")
+aofrep.kill()
+aofrep.start()
+ra = aofrep.client()
+t.ok(ra.dbsize() == 1001 and ra.get("after-sync") == b"streamed" and ra.get("old") is None,
+     "swapdb with appendonly yes: after kill -9 the AOF holds the new data and the stream")
+aofrep.kill()
+prim.kill()
+
 # ---- ours to ours ----------------------------------------------------------------------
 prim = rhtest.Server(config=DEBUG + "repl-diskless-sync yes\nrepl-diskless-sync-delay 0\n")
 p = prim.client()
