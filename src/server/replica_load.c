@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/alloc.h"
 #include "core/check.h"
 #include "core/clock.h"
 #include "core/dict.h"
