@@ -1499,6 +1499,9 @@ static int into_aux(void *arg, rdb_reader_t *r, const char *k, size_t kn, const 
     } else if (kn == 14 && memcmp(k, "repl-stream-db", 14) == 0 &&
                strconv_to_ll(v, vn, &n) == 0 && n >= 0 && n < li->ndbs) {
         li->st->repl_stream_db = (int)n;
+    } else if (kn == 8 && memcmp(k, "used-mem", 8) == 0 && strconv_to_ll(v, vn, &n) == 0 &&
+               n > 0) {
+        li->st->used_mem = (uint64_t)n;
     }
     return 0;
 }

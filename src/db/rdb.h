@@ -224,6 +224,10 @@ typedef struct rdb_load_stats {
     char repl_id[41];
     long long repl_offset;
     int repl_stream_db;
+    /* The used-mem aux field (the writer's memory then), 0 when absent. It
+     * is set as soon as the header is read, so progress reports can use it
+     * while the load goes on. */
+    uint64_t used_mem;
 } rdb_load_stats_t;
 
 /*

@@ -314,6 +314,20 @@ void conn_input_discard(conn_t *c, size_t n)
     c->ilen -= n;
 }
 
+void conn_input_unread(conn_t *c, const void *p, size_t n)
+{
+    REQUIRE(VALID_CONN(c));
+    if (n == 0)
+        return;
+    if (c->icap < c->ilen + n) {
+        c->ibuf = alloc_realloc(c->ibuf, c->ilen + n + 1);
+        c->icap = c->ilen + n;
+    }
+    memmove(c->ibuf + n, c->ibuf, c->ilen);
+    memcpy(c->ibuf, p, n);
+    c->ilen += n;
+}
+
 void conn_input_want(conn_t *c, size_t want)
 {
     c->iwant = want;

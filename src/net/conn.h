@@ -117,6 +117,10 @@ void conn_read_start(conn_t *c);
 
 /* Drops the first n bytes of the input buffer. */
 void conn_input_discard(conn_t *c, size_t n);
+/* Puts n bytes back in front of the input buffer, as if they had not been
+ * consumed yet (a reader that read the socket itself returns what it read
+ * beyond its own message). */
+void conn_input_unread(conn_t *c, const void *p, size_t n);
 /* Asks that the buffer can hold want bytes from offset 0 before the next
  * read (the big-argument path). */
 void conn_input_want(conn_t *c, size_t want);

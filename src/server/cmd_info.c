@@ -312,20 +312,15 @@ static str_t *section_persistence(str_t *s)
     s = persist_info(s);
     s = aof_info(s);
     if (srv.loading) {
-        int64_t elapsed = clock_wall_ms() / 1000 - srv.loading_start;
-        double perc = persist_loading_percent();
-        long long eta = srv.loading_loaded_bytes > 0 && elapsed > 0
-                            ? (long long)((double)(srv.loading_total_bytes -
-                                                   srv.loading_loaded_bytes) /
-                                          ((double)srv.loading_loaded_bytes / (double)elapsed))
-                            : 1;
         s = str_catfmt(s,
                        "loading_start_time:%lld\r\nloading_total_bytes:%llu\r\n"
-                       "loading_rdb_used_mem:0\r\nloading_loaded_bytes:%llu\r\n"
+                       "loading_rdb_used_mem:%llu\r\nloading_loaded_bytes:%llu\r\n"
                        "loading_loaded_perc:%.2f\r\nloading_eta_seconds:%lld\r\n",
                        (long long)srv.loading_start,
                        (unsigned long long)srv.loading_total_bytes,
-                       (unsigned long long)srv.loading_loaded_bytes, perc, eta);
+                       (unsigned long long)srv.loading_rdb_used_mem,
+                       (unsigned long long)srv.loading_loaded_bytes, persist_loading_percent(),
+                       persist_loading_eta());
     }
     return s;
 }

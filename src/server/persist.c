@@ -462,6 +462,7 @@ void persist_loading_begin(uint64_t total_bytes)
 {
     srv.loading_total_bytes = total_bytes;
     srv.loading_loaded_bytes = 0;
+    srv.loading_rdb_used_mem = 0;
     srv.loading_start = clock_wall_ms() / 1000;
     srv.loading = true;
     loading_tick.ms = clock_mono_ms();
@@ -508,12 +509,15 @@ long persist_loading_read(int fd, void *buf, size_t cap)
 typedef struct file_source {
     int fd;
     rdb_reader_t *r;
+    const rdb_load_stats_t *st;
     uint64_t keys_seen; /* Keys already charged key-load-delay. */
 } file_source_t;
 
 static long source_read(void *ctx, void *buf, size_t cap)
 {
     file_source_t *s = ctx;
+    if (s->st != NULL)
+        srv.loading_rdb_used_mem = s->st->used_mem;
     if (cfg.key_load_delay > 0) {
         /* The test hook: every key loaded costs key-load-delay us. Small
          * reads give the loader few keys at a time. */
@@ -543,6 +547,7 @@ int persist_load_rdb(const char *path, unsigned flags, rdb_load_stats_t *st, uin
     rdb_reader_init(&r, source_read, &src);
     r.verify_checksum = cfg.rdbchecksum;
     src.r = &r;
+    src.st = st;
     src.keys_seen = 0;
     int rc = rdb_load_into(&r, srv.dbs, srv.ndbs, flags, st);
     close(src.fd);
@@ -621,11 +626,34 @@ int persist_reload(bool save, bool flush, bool merge, str_t **err)
     return 0;
 }
 
+/* The bytes still to load: of the total when known, else of the RDB's
+ * used-mem (a rough guess of its size), at least 1. */
+static uint64_t loading_remaining(void)
+{
+    uint64_t total = srv.loading_total_bytes != 0 ? srv.loading_total_bytes
+                                                  : srv.loading_rdb_used_mem;
+    if (total == 0)
+        return 1;
+    return total > srv.loading_loaded_bytes ? total - srv.loading_loaded_bytes : 1;
+}
+
 double persist_loading_percent(void)
 {
-    if (srv.loading_total_bytes == 0)
+    if (srv.loading_total_bytes != 0)
+        return 100.0 * (double)srv.loading_loaded_bytes / (double)srv.loading_total_bytes;
+    if (srv.loading_rdb_used_mem == 0)
         return 0;
-    return 100.0 * (double)srv.loading_loaded_bytes / (double)srv.loading_total_bytes;
+    /* used-mem only approximates the size: never 100% before the end. */
+    double perc = 100.0 * (double)srv.loading_loaded_bytes / (double)srv.loading_rdb_used_mem;
+    return perc > 99.99 ? 99.99 : perc;
+}
+
+long long persist_loading_eta(void)
+{
+    int64_t elapsed = clock_wall_ms() / 1000 - srv.loading_start;
+    if (elapsed <= 0)
+        return 1;
+    return (long long)((uint64_t)elapsed * loading_remaining() / (srv.loading_loaded_bytes + 1));
 }
 
 str_t *persist_info(str_t *s)

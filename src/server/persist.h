@@ -116,6 +116,9 @@ long persist_loading_read(int fd, void *buf, size_t cap);
 
 /* How much of the file being loaded has been read, in percent. */
 double persist_loading_percent(void);
+/* The seconds the load should still take, as Redis estimates them (1 in
+ * the first second). */
+long long persist_loading_eta(void);
 
 /* The rdb_* fields of INFO persistence. */
 str_t *persist_info(str_t *s);

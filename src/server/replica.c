@@ -24,6 +24,7 @@
 #include "server/dispatch.h"
 #include "server/persist.h"
 #include "server/repl.h"
+#include "server/replica_load.h"
 #include "server/server.h"
 
 #define EOF_MARK_LEN 40
@@ -426,6 +427,18 @@ static void full_resync(const char *line)
     L.new_replid[40] = '\0';
     L.new_offset = off;
     log_msg(LOG_LEVEL_NOTICE, "Full resync from master: %s:%lld", L.new_replid, off);
+    L.size = -2; /* The $ line is still to come. */
+    L.received = 0;
+    L.ntail = 0;
+    L.crc = 0;
+    L.ncrc_tail = 0;
+    memset(L.magic, 0, sizeof(L.magic));
+    set_state(LINK_TRANSFER);
+}
+
+/* The disk path: the payload goes to a temporary file first. */
+static bool open_tmpfile(void)
+{
     snprintf(L.tmpfile, sizeof(L.tmpfile), "temp-%lld.%ld.rdb",
              (long long)(clock_wall_ms() / 1000), (long)getpid());
     L.fd = open(L.tmpfile, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
@@ -435,15 +448,9 @@ static void full_resync(const char *line)
                                    "synchronization: %s", strerror(errno));
         L.tmpfile[0] = '\0';
         link_lost(msg);
-        return;
+        return false;
     }
-    L.size = -2; /* The $ line is still to come. */
-    L.received = 0;
-    L.ntail = 0;
-    L.crc = 0;
-    L.ncrc_tail = 0;
-    memset(L.magic, 0, sizeof(L.magic));
-    set_state(LINK_TRANSFER);
+    return true;
 }
 
 /* Folds bytes into the running CRC, holding back the last 8 seen. */
@@ -484,8 +491,9 @@ static int write_payload(const char *p, size_t n)
     return 0;
 }
 
-/* The $ line: "$<len>" or "$EOF:<40 bytes>". Returns false to wait. */
-static bool transfer_header(void)
+/* The $ line: "$<len>" or "$EOF:<40 bytes>". Returns false to wait.
+ * diskless: the payload goes to the parser (replica_load) instead of disk. */
+static bool transfer_header(bool diskless)
 {
     char line[128];
     if (!take_line(line, sizeof(line)))
@@ -509,7 +517,7 @@ static bool transfer_header(void)
         memcpy(L.eof_mark, line + 5, EOF_MARK_LEN);
         L.size = -1;
         log_msg(LOG_LEVEL_NOTICE, "MASTER <-> REPLICA sync: receiving streamed RDB from master "
-                                  "with EOF to disk");
+                                  "with EOF %s", diskless ? "to parser" : "to disk");
         return true;
     }
     long long size;
@@ -519,8 +527,8 @@ static bool transfer_header(void)
     }
     L.eof_framing = false;
     L.size = size;
-    log_msg(LOG_LEVEL_NOTICE, "MASTER <-> REPLICA sync: receiving %lld bytes from master to disk",
-            size);
+    log_msg(LOG_LEVEL_NOTICE, "MASTER <-> REPLICA sync: receiving %lld bytes from master %s",
+            size, diskless ? "to parser" : "to disk");
     return true;
 }
 
@@ -597,11 +605,21 @@ static int verify_payload(void)
 }
 
 static void transfer_done(void);
+static void diskless_transfer(void);
 
 static void transfer_input(void)
 {
-    if (L.size == -2 && !transfer_header())
-        return;
+    if (L.size == -2) {
+        bool diskless = replica_load_diskless();
+        if (!transfer_header(diskless))
+            return;
+        if (diskless) {
+            diskless_transfer();
+            return;
+        }
+        if (!open_tmpfile())
+            return;
+    }
     if (L.conn == NULL)
         return;
     if (L.conn->ilen == 0 && L.size != 0) {
@@ -646,6 +664,8 @@ static int load_synced_file(rdb_load_stats_t *st)
     bool aof_was_on = cfg.appendonly;
     if (aof_was_on)
         (void)aof_set_enabled(false, NULL);
+    if (L.have_history)
+        log_msg(LOG_LEVEL_NOTICE, "Discarding previously cached master state.");
     log_msg(LOG_LEVEL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
     for (int i = 0; i < srv.ndbs; i++)
         db_empty(&srv.dbs[i]);
@@ -707,6 +727,38 @@ static void transfer_done(void)
         unlink(cfg.dbfilename) == 0)
         log_msg(LOG_LEVEL_NOTICE, "Removing the RDB file obtained from the master. This replica "
                                   "has persistence disabled");
+    log_msg(LOG_LEVEL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
+    become_connected(st.repl_stream_db);
+}
+
+/* repl-diskless-load: the payload is parsed from the socket as it comes
+ * (replica_load); clients are served meanwhile. */
+static void diskless_transfer(void)
+{
+    conn_t *conn = L.conn;
+    replica_load_req_t req = {
+        .conn = conn,
+        .eof_framing = L.eof_framing,
+        .eof_mark = L.eof_mark,
+        .size = L.size,
+        .had_history = L.have_history,
+    };
+    bool swapdb = cfg.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB;
+    rdb_load_stats_t st;
+    int rc = replica_load_socket(&req, &st);
+    if (L.conn != conn || L.state != LINK_TRANSFER) {
+        /* The replica was reconfigured while loading. */
+        return;
+    }
+    if (rc != 0) {
+        /* swapdb kept the old data and its history; otherwise the data is
+         * gone, and so is the history a partial resync could continue. */
+        if (!swapdb)
+            L.have_history = false;
+        link_lost(NULL);
+        return;
+    }
+    repl_adopt_history(L.new_replid, L.new_offset);
     log_msg(LOG_LEVEL_NOTICE, "MASTER <-> REPLICA sync: Finished with success");
     become_connected(st.repl_stream_db);
 }
@@ -1037,13 +1089,15 @@ str_t *replica_info(str_t *s)
                    L.state == LINK_CONNECTED ? "up" : "down", io_ago,
                    L.state == LINK_TRANSFER, read_off, off);
     if (L.state == LINK_TRANSFER) {
-        long long total = L.size >= 0 ? L.size : -1;
-        double perc = total > 0 ? (double)L.received * 100.0 / (double)total : 0;
+        /* As Redis: -1 before the $ line, 0 with EOF framing (unknown). */
+        long long total = L.size >= 0 ? L.size : (L.size == -1 ? 0 : -1);
+        /* Redis divides by -1 too: "-0.00" before the $ line. */
+        double perc = total != 0 ? (double)L.received * 100.0 / (double)total : 0;
         s = str_catfmt(s,
                        "master_sync_total_bytes:%lld\r\nmaster_sync_read_bytes:%lld\r\n"
                        "master_sync_left_bytes:%lld\r\nmaster_sync_perc:%.2f\r\n"
                        "master_sync_last_io_seconds_ago:%lld\r\n",
-                       total, L.received, total >= 0 ? total - L.received : -1, perc,
+                       total, L.received, total - L.received, perc,
                        (long long)((now - L.last_io_ms) / 1000));
     }
     if (L.state != LINK_CONNECTED)

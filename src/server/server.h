@@ -86,6 +86,9 @@ typedef struct server {
     bool shutdown_after_loading; /* A shutdown was asked for meanwhile. */
     int64_t loading_start;       /* Unix seconds. */
     uint64_t loading_total_bytes, loading_loaded_bytes;
+    /* The used-mem aux field of the RDB being loaded (INFO's progress when
+     * the total is unknown, as with a streamed snapshot). */
+    uint64_t loading_rdb_used_mem;
     bool sockets_inherited; /* Listeners came from socket activation. */
     int shutdown_flags;
     int exit_code;

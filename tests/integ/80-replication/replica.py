@@ -8,7 +8,6 @@ on replicas, masterauth, repl-timeout, and a primary that sends garbage
 or disappears mid-snapshot."""
 import os
 import re
-import socket
 import sys
 import threading
 import time
@@ -16,7 +15,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import rhtest  # noqa: E402
 import repltest  # noqa: E402
-from repltest import digest, keys_equal, populate, stream_writes  # noqa: E402
+from repltest import FakePrimary, digest, keys_equal, populate, stream_writes, valid_rdb  # noqa: E402
 
 t = rhtest.Tap()
 DEBUG = "enable-debug-command yes\n"
@@ -273,76 +272,6 @@ rep.kill()
 
 
 # ---- a primary that misbehaves ------------------------------------------------------
-class FakePrimary:
-    """A listening socket that answers the handshake, then runs script(conn)."""
-
-    def __init__(self, script):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.script = script
-        self.conns = 0
-        self.stop = False
-        self.th = threading.Thread(target=self.run, daemon=True)
-        self.th.start()
-
-    def run(self):
-        self.sock.settimeout(0.2)
-        while not self.stop:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.conns += 1
-            f = None
-            try:
-                c.settimeout(5)
-                f = c.makefile("rb")
-                while True:
-                    cmd = rhtest_read_command(f)
-                    if cmd is None:
-                        break
-                    if cmd[0].upper() == b"PSYNC":
-                        self.script(c)
-                        break
-                    c.sendall(b"+PONG\r\n" if cmd[0].upper() == b"PING" else b"+OK\r\n")
-            except OSError:
-                pass
-            finally:
-                # The file object holds the socket open too.
-                if f is not None:
-                    f.close()
-                c.close()
-
-    def close(self):
-        self.stop = True
-        self.th.join(5)
-        self.sock.close()
-
-
-def rhtest_read_command(f):
-    line = f.readline()
-    if not line.startswith(b"*"):
-        return None
-    args = []
-    for _ in range(int(line[1:])):
-        n = int(f.readline()[1:])
-        args.append(f.read(n + 2)[:-2])
-    return args
-
-
-def valid_rdb():
-    src = rhtest.Server()
-    src.client().set("from-fake", "x")
-    src.client().save()
-    with open(os.path.join(src.dir, "dump.rdb"), "rb") as fh:
-        data = fh.read()
-    src.kill()
-    return data
-
-
 RDB = valid_rdb()
 RID = "a" * 40
 

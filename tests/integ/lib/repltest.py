@@ -1,7 +1,11 @@
 """repltest: what the replication tests share: a dataset of every type,
 a stream of writes of every type, and ways to compare two servers (DEBUG
-DIGEST, key by key) and to wait until a replica has applied the whole
-stream."""
+DIGEST, key by key), to wait until a replica has applied the whole
+stream, and a scripted primary (FakePrimary) that misbehaves on purpose."""
+import os
+import socket
+import threading
+
 import rhtest
 
 
@@ -103,3 +107,77 @@ def waits(t, cond, timeout, what):
     except Exception as e:  # noqa: BLE001
         t.diag(str(e))
         return False
+
+
+class FakePrimary:
+    """A listening socket that answers the handshake, then runs script(conn)
+    on each connection once the replica sent PSYNC (the connection closes
+    when script returns); conns counts the connections."""
+
+    def __init__(self, script):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.script = script
+        self.conns = 0
+        self.stop = False
+        self.th = threading.Thread(target=self.run, daemon=True)
+        self.th.start()
+
+    def run(self):
+        self.sock.settimeout(0.2)
+        while not self.stop:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.conns += 1
+            f = None
+            try:
+                c.settimeout(5)
+                f = c.makefile("rb")
+                while True:
+                    cmd = read_command(f)
+                    if cmd is None:
+                        break
+                    if cmd[0].upper() == b"PSYNC":
+                        self.script(c)
+                        break
+                    c.sendall(b"+PONG\r\n" if cmd[0].upper() == b"PING" else b"+OK\r\n")
+            except OSError:
+                pass
+            finally:
+                # The file object holds the socket open too.
+                if f is not None:
+                    f.close()
+                c.close()
+
+    def close(self):
+        self.stop = True
+        self.th.join(5)
+        self.sock.close()
+
+
+def read_command(f):
+    """One RESP command from a file object, or None at the end."""
+    line = f.readline()
+    if not line.startswith(b"*"):
+        return None
+    args = []
+    for _ in range(int(line[1:])):
+        n = int(f.readline()[1:])
+        args.append(f.read(n + 2)[:-2])
+    return args
+
+
+def valid_rdb():
+    """A small RDB file (one key) written by our server."""
+    src = rhtest.Server()
+    src.client().set("from-fake", "x")
+    src.client().save()
+    with open(os.path.join(src.dir, "dump.rdb"), "rb") as fh:
+        data = fh.read()
+    src.kill()
+    return data
