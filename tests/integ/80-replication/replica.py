@@ -8,6 +8,7 @@ on replicas, masterauth, repl-timeout, and a primary that sends garbage
 or disappears mid-snapshot."""
 import os
 import re
+import socket
 import sys
 import threading
 import time
