@@ -1514,7 +1514,12 @@ int rdb_load_into(rdb_reader_t *r, db_t *dbs, int ndbs, unsigned flags, rdb_load
     li.st->repl_offset = -1;
     li.st->repl_stream_db = -1;
     rdb_load_cbs_t cbs = {.key = into_key, .aux = into_aux, .resize = into_resize, .arg = &li};
+    /* Keys loaded from a file are not "new" keys to keyspace
+     * notifications, as in Redis. */
+    void (*added)(db_t *, const str_t *) = db_env.added;
+    db_env.added = NULL;
     int rc = rdb_load(r, &cbs);
+    db_env.added = added;
     li.st->empty_skipped = r->empty_keys;
     return rc;
 }

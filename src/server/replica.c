@@ -710,7 +710,19 @@ static void transfer_done(void)
     (void)persist_fsync_dir(".");
     conn_read_stop(L.conn);
     rdb_load_stats_t st;
-    if (load_synced_file(&st) != 0) {
+    int rc = load_synced_file(&st);
+    if (srv.shutdown_after_loading) {
+        /* SHUTDOWN came while loading: the stop it asked for was used up
+         * by the loop runs inside the load. The partial data is not
+         * saved (there is no save point on this path). */
+        link_lost("Loading stopped by a shutdown request");
+        loop_stop(&srv.loop);
+        return;
+    }
+    if (rc != 0) {
+        /* The old data is gone, and with it the history a partial resync
+         * could continue. */
+        L.have_history = false;
         link_lost("Failed trying to load the MASTER synchronization DB from disk, check server "
                   "logs.");
         return;
