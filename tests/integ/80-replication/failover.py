@@ -64,8 +64,16 @@ def eventually(cond, what, timeout=15):
         return False
 
 
+def all_online(p):
+    """Every replica the primary lists is online (a diskless transfer ends
+    for the primary when its child exits, after the replica loaded it)."""
+    i = p.info("replication")
+    return all(i["slave%d" % n]["state"] == "online" for n in range(i["connected_slaves"]))
+
+
 def synced(p, r, what, timeout=20):
-    return repltest.wait_synced(t, p, r, what, timeout)
+    return repltest.wait_synced(t, p, r, what, timeout) and \
+        eventually(lambda: all_online(p), what + " online", timeout)
 
 
 def stat(r, name):
@@ -138,6 +146,13 @@ try:
 
     orep = ours_of(o)
     rrep = ref_of(rp)
+    # While the first snapshot waits for repl-diskless-sync-delay (5 s), the
+    # replica is listed but not online.
+    listed = [eventually(lambda: srv.client().info("replication")["connected_slaves"] == 1, "listed")
+              for srv in (o, rp)]
+    t.is_([cmd_err(c, "FAILOVER", "TO", HOST, str(r.port)) for c, r in ((o.client(), orep), (rp.client(), rrep))],
+          ["ERR:FAILOVER target replica is not online."] * 2 if all(listed) else None,
+          "FAILOVER TO a replica still waiting for its snapshot: not online, as Redis")
     synced(o.client(), orep.client(), "our replica")
     synced(rp.client(), rrep.client(), "Redis replica")
     mine = (o.client(), orep, o)
@@ -454,6 +469,12 @@ try:
     t.is_(mc.execute_command("FAILOVER", "TO", HOST, theirs.port), b"OK", "ours: FAILOVER TO a Redis replica")
     check_failover(mine, theirs, rp, "ours -> Redis", full, w)
     t.ok("Failover request received for replid" in theirs.log_text(), "the Redis replica got PSYNC FAILOVER")
+except Exception:
+    # The servers' logs tell why; they go with their directories at exit.
+    for s in list(rhtest._started):
+        t.diag("---- log of the server on port %d:" % s.port)
+        t.diag("\n".join(s.log_text().splitlines()[-25:]))
+    raise
 finally:
     for s in list(stopped):
         cont_proc(s)
