@@ -1050,6 +1050,20 @@ static void arm_timer(void)
     }
 }
 
+/* The WAIT client was answered: it resumes at the next safe point. */
+static void waiter_done(repl_waiter_t *w)
+{
+    client_t *c = w->c;
+    TAILQ_REMOVE(&R.waiters, w, link);
+    alloc_free(w);
+    c->flags &= ~CLIENT_BLOCKED;
+    if (R.nresume == R.resume_cap) {
+        R.resume_cap = R.resume_cap ? R.resume_cap * 2 : 8;
+        R.resume = alloc_realloc(R.resume, sizeof(*R.resume) * (size_t)R.resume_cap);
+    }
+    R.resume[R.nresume++] = c;
+}
+
 /* Answers the WAIT clients whose replicas acknowledged enough or whose
  * timeout passed; they resume at the next safe point. */
 static void check_waiters(void)
@@ -1061,16 +1075,19 @@ static void check_waiters(void)
         int n = acked_replicas(w->offset);
         if (n < w->numreplicas && (w->deadline_ms == 0 || now < w->deadline_ms))
             continue;
-        client_t *c = w->c;
-        TAILQ_REMOVE(&R.waiters, w, link);
-        alloc_free(w);
-        c->flags &= ~CLIENT_BLOCKED;
-        reply_int(&c->reply, n);
-        if (R.nresume == R.resume_cap) {
-            R.resume_cap = R.resume_cap ? R.resume_cap * 2 : 8;
-            R.resume = alloc_realloc(R.resume, sizeof(*R.resume) * (size_t)R.resume_cap);
-        }
-        R.resume[R.nresume++] = c;
+        reply_int(&w->c->reply, n);
+        waiter_done(w);
+    }
+    arm_timer();
+}
+
+void repl_unblock_waiters(const char *error)
+{
+    repl_waiter_t *w;
+    while ((w = TAILQ_FIRST(&R.waiters)) != NULL) {
+        reply_error(&w->c->reply, error);
+        w->c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+        waiter_done(w);
     }
     arm_timer();
 }

@@ -79,6 +79,9 @@ void repl_adopt_history(const char *replid, long long offset);
 void repl_shift_replid(const char *newid);
 /* The history saved in an RDB file, at start-up. */
 void repl_restore_history(const char *replid, long long offset);
+/* Answers every WAIT client with error and closes it after the reply
+ * (this instance becomes a replica). */
+void repl_unblock_waiters(const char *error);
 /* Drops every replica of this instance (they reconnect and resync). */
 void repl_drop_replicas(const char *why);
 bool repl_has_backlog(void);

@@ -970,8 +970,10 @@ void replica_set_primary(const char *host, size_t n, long long port, bool keep_r
     copy[n] = '\0';
     cfg.replicaof_host = copy;
     cfg.replicaof_port = port;
-    blocking_unblock_all("UNBLOCKED force unblock from blocking operation, instance state "
-                         "changed (master -> replica?)");
+    static const char unblocked[] = "UNBLOCKED force unblock from blocking operation, "
+                                    "instance state changed (master -> replica?)";
+    blocking_unblock_all(unblocked);
+    repl_unblock_waiters(unblocked);
     if (!keep_replicas)
         repl_drop_replicas("this instance follows a new primary");
     follow();

@@ -26,6 +26,7 @@ if not os.path.exists(rhtest.REF_SERVER):
     t.done()
 
 stopped = []
+UNBLOCKED = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
 
 
 def stop_proc(s):
@@ -344,10 +345,12 @@ try:
     rest = p
     full = stat(n2.client(), "sync_full")
     w = Writer(old, "counter:to")
-    time.sleep(0.3)
+    wth, wbox = held(lambda: old.client().execute_command("WAIT", 5, 0), 0.3)
     t.is_(old.client().execute_command("FAILOVER", "TO", HOST, n2.port), b"OK", "FAILOVER TO: OK")
     t.ok("FAILOVER requested to %s:%d." % (HOST, n2.port) in old.log_text(), "FAILOVER TO is logged")
     check_failover(old, n2, rest, "FAILOVER TO", full, w)
+    wth.join(5)
+    t.is_(str(wbox.get("result")), UNBLOCKED, "a blocked WAIT is unblocked with Redis's error")
     primary, reps = n2, [old, rest]
 
     # ---- TIMEOUT and ABORT: the target is stopped behind a write ------------------------
@@ -457,9 +460,11 @@ try:
          "Redis primary with our replica and its own")
     w = Writer(rp, "counter:redis-to-ours")
     servers = {s.port: s for s in (rp, mine, theirs)}
-    time.sleep(0.3)
+    wth, wbox = held(lambda: rp.client().execute_command("WAIT", 5, 0), 0.3)
     t.is_(rpc.execute_command("FAILOVER", "TO", HOST, mine.port), b"OK", "Redis: FAILOVER TO our replica")
     check_failover(rp, mine, theirs, "Redis -> ours", 0, w)
+    wth.join(5)
+    t.is_(str(wbox.get("result")), UNBLOCKED, "Redis: the blocked WAIT gets the same error")
     t.ok("MASTER MODE enabled (failover request from" in mine.log_text(), "our replica took over")
 
     # ---- our primary fails over to Redis 7.0.15's replica -----------------------------
