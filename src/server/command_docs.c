@@ -380,205 +380,215 @@ static const command_arg_t args_99[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_100[] = {
-    {"async", "pure-token", -1, "ASYNC", NULL, "4.0.0", NULL, 0, NULL, NULL, 0},
-    {"sync", "pure-token", -1, "SYNC", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
+    {"host", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"port", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"force", "pure-token", -1, "FORCE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_101[] = {
-    {"async", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_100, 2},
+    {"target", "block", -1, "TO", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_100, 3},
+    {"abort", "pure-token", -1, "ABORT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"milliseconds", "integer", -1, "TIMEOUT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_102[] = {
-    {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
-    {"6.2.0", "Added the `SYNC` flushing mode modifier."},
-};
-static const char *const tips_103[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
-static const command_arg_t args_104[] = {
+static const command_arg_t args_102[] = {
     {"async", "pure-token", -1, "ASYNC", NULL, "4.0.0", NULL, 0, NULL, NULL, 0},
     {"sync", "pure-token", -1, "SYNC", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_105[] = {
-    {"async", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_104, 2},
+static const command_arg_t args_103[] = {
+    {"async", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_102, 2},
 };
-static const command_history_t history_106[] = {
+static const command_history_t history_104[] = {
     {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
     {"6.2.0", "Added the `SYNC` flushing mode modifier."},
 };
-static const char *const tips_107[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
-static const command_arg_t args_108[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+static const char *const tips_105[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
+static const command_arg_t args_106[] = {
+    {"async", "pure-token", -1, "ASYNC", NULL, "4.0.0", NULL, 0, NULL, NULL, 0},
+    {"sync", "pure-token", -1, "SYNC", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_109[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+static const command_arg_t args_107[] = {
+    {"async", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_106, 2},
 };
+static const command_history_t history_108[] = {
+    {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
+    {"6.2.0", "Added the `SYNC` flushing mode modifier."},
+};
+static const char *const tips_109[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
 static const command_arg_t args_110[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_111[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_112[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_113[] = {
     {"seconds", "integer", -1, "EX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"milliseconds", "integer", -1, "PX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"unix-time-seconds", "unix-time", -1, "EXAT", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"persist", "pure-token", -1, "PERSIST", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_112[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_111, 5},
-};
-static const char *const notes_113[] = {"RW and UPDATE because it changes the TTL"};
 static const command_arg_t args_114[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_113, 5},
+};
+static const char *const notes_115[] = {"RW and UPDATE because it changes the TTL"};
+static const command_arg_t args_116[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"end", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_115[] = {
+static const command_arg_t args_117[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_116[] = {
+static const command_arg_t args_118[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"field", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_117[] = {
+static const command_history_t history_119[] = {
     {"2.4.0", "Accepts multiple `field` arguments."},
 };
-static const command_arg_t args_118[] = {
+static const command_arg_t args_120[] = {
     {"username", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"password", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_119[] = {
+static const command_arg_t args_121[] = {
     {"protover", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"username_password", "block", -1, "AUTH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_118, 2},
+    {"username_password", "block", -1, "AUTH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_120, 2},
     {"clientname", "string", -1, "SETNAME", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_120[] = {
-    {"arguments", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_119, 3},
-};
-static const command_history_t history_121[] = {
-    {"6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."},
-};
 static const command_arg_t args_122[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"arguments", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_121, 3},
 };
-static const command_arg_t args_123[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+static const command_history_t history_123[] = {
+    {"6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."},
 };
 static const command_arg_t args_124[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_125[] = {"nondeterministic_output_order"};
+static const command_arg_t args_125[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
 static const command_arg_t args_126[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_127[] = {"nondeterministic_output_order"};
+static const command_arg_t args_128[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"increment", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_127[] = {
+static const command_arg_t args_129[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"increment", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_128[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const char *const tips_129[] = {"nondeterministic_output_order"};
 static const command_arg_t args_130[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_131[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"field", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-};
+static const char *const tips_131[] = {"nondeterministic_output_order"};
 static const command_arg_t args_132[] = {
-    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_133[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"field_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_132, 2},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
 static const command_arg_t args_134[] = {
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"withvalues", "pure-token", -1, "WITHVALUES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_135[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"options", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_134, 2},
+    {"field_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_134, 2},
 };
-static const char *const tips_136[] = {"nondeterministic_output"};
+static const command_arg_t args_136[] = {
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"withvalues", "pure-token", -1, "WITHVALUES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
 static const command_arg_t args_137[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"options", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_136, 2},
+};
+static const char *const tips_138[] = {"nondeterministic_output"};
+static const command_arg_t args_139[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_138[] = {"nondeterministic_output"};
-static const command_arg_t args_139[] = {
+static const char *const tips_140[] = {"nondeterministic_output"};
+static const command_arg_t args_141[] = {
     {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_140[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"field_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_139, 2},
-};
-static const command_history_t history_141[] = {
-    {"4.0.0", "Accepts multiple `field` and `value` arguments."},
 };
 static const command_arg_t args_142[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_141, 2},
 };
-static const command_arg_t args_143[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+static const command_history_t history_143[] = {
+    {"4.0.0", "Accepts multiple `field` and `value` arguments."},
 };
 static const command_arg_t args_144[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_145[] = {"nondeterministic_output_order"};
+static const command_arg_t args_145[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"field", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
 static const command_arg_t args_146[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_147[] = {
+static const char *const tips_147[] = {"nondeterministic_output_order"};
+static const command_arg_t args_148[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_149[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"increment", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_148[] = {
+static const command_arg_t args_150[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"increment", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_149[] = {
+static const command_arg_t args_151[] = {
     {"section", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_150[] = {
+static const command_history_t history_152[] = {
     {"7.0.0", "Added support for taking multiple section arguments."},
 };
-static const char *const tips_151[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
-static const command_arg_t args_152[] = {
+static const char *const tips_153[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
+static const command_arg_t args_154[] = {
     {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_153[] = {"request_policy:all_shards", "nondeterministic_output_order"};
-static const char *const tips_154[] = {"nondeterministic_output"};
-static const char *const tips_155[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const command_arg_t args_156[] = {
-    {"event", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
+static const char *const tips_155[] = {"request_policy:all_shards", "nondeterministic_output_order"};
+static const char *const tips_156[] = {"nondeterministic_output"};
 static const char *const tips_157[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
 static const command_arg_t args_158[] = {
-    {"command", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"event", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const char *const tips_159[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
 static const command_arg_t args_160[] = {
-    {"event", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"command", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
 static const char *const tips_161[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const char *const tips_162[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
-static const command_arg_t args_163[] = {
+static const command_arg_t args_162[] = {
+    {"event", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const char *const tips_163[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+static const char *const tips_164[] = {"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+static const command_arg_t args_165[] = {
     {"event", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_164[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
-static const command_arg_t args_165[] = {
+static const char *const tips_166[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
+static const command_arg_t args_167[] = {
     {"key1", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key2", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"len", "pure-token", -1, "LEN", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
@@ -586,131 +596,127 @@ static const command_arg_t args_165[] = {
     {"len", "integer", -1, "MINMATCHLEN", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"withmatchlen", "pure-token", -1, "WITHMATCHLEN", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_166[] = {
+static const command_arg_t args_168[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"index", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_167[] = {
+static const command_arg_t args_169[] = {
     {"before", "pure-token", -1, "BEFORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"after", "pure-token", -1, "AFTER", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_168[] = {
+static const command_arg_t args_170[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_167, 2},
+    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_169, 2},
     {"pivot", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"element", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_169[] = {
+static const command_arg_t args_171[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_170[] = {
-    {"left", "pure-token", -1, "LEFT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"right", "pure-token", -1, "RIGHT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_171[] = {
-    {"left", "pure-token", -1, "LEFT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"right", "pure-token", -1, "RIGHT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
 static const command_arg_t args_172[] = {
-    {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"wherefrom", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_170, 2},
-    {"whereto", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_171, 2},
+    {"left", "pure-token", -1, "LEFT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"right", "pure-token", -1, "RIGHT", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_173[] = {
     {"left", "pure-token", -1, "LEFT", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"right", "pure-token", -1, "RIGHT", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_174[] = {
-    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_173, 2},
-    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"wherefrom", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_172, 2},
+    {"whereto", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_173, 2},
 };
 static const command_arg_t args_175[] = {
+    {"left", "pure-token", -1, "LEFT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"right", "pure-token", -1, "RIGHT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_176[] = {
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_175, 2},
+    {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_177[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_176[] = {
+static const command_history_t history_178[] = {
     {"6.2.0", "Added the `count` argument."},
 };
-static const command_arg_t args_177[] = {
+static const command_arg_t args_179[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"element", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"rank", "integer", -1, "RANK", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"num-matches", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"len", "integer", -1, "MAXLEN", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_178[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-};
-static const command_history_t history_179[] = {
-    {"2.4.0", "Accepts multiple `element` arguments."},
-};
 static const command_arg_t args_180[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
 static const command_history_t history_181[] = {
-    {"4.0.0", "Accepts multiple `element` arguments."},
+    {"2.4.0", "Accepts multiple `element` arguments."},
 };
 static const command_arg_t args_182[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_history_t history_183[] = {
+    {"4.0.0", "Accepts multiple `element` arguments."},
+};
+static const command_arg_t args_184[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_183[] = {
+static const command_arg_t args_185[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"element", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_184[] = {
+static const command_arg_t args_186[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"index", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"element", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_185[] = {
+static const command_arg_t args_187[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_186[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
-static const char *const tips_187[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
-static const char *const tips_188[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
+static const char *const tips_188[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
 static const char *const tips_189[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
-static const command_arg_t args_190[] = {
+static const char *const tips_190[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
+static const char *const tips_191[] = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"};
+static const command_arg_t args_192[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, "SAMPLES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_191[] = {
+static const command_arg_t args_193[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_192[] = {"request_policy:multi_shard"};
-static const command_arg_t args_193[] = {
+static const char *const tips_194[] = {"request_policy:multi_shard"};
+static const command_arg_t args_195[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"db", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_194[] = {
+static const command_arg_t args_196[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_195[] = {
-    {"key_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_194, 2},
-};
-static const char *const tips_196[] = {"request_policy:multi_shard", "response_policy:all_succeeded"};
 static const command_arg_t args_197[] = {
+    {"key_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_196, 2},
+};
+static const char *const tips_198[] = {"request_policy:multi_shard", "response_policy:all_succeeded"};
+static const command_arg_t args_199[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_198[] = {
-    {"key_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_197, 2},
-};
-static const char *const tips_199[] = {"request_policy:multi_shard", "response_policy:agg_min"};
 static const command_arg_t args_200[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key_value", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_199, 2},
 };
-static const char *const tips_201[] = {"nondeterministic_output"};
+static const char *const tips_201[] = {"request_policy:multi_shard", "response_policy:agg_min"};
 static const command_arg_t args_202[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
@@ -726,126 +732,130 @@ static const char *const tips_207[] = {"nondeterministic_output"};
 static const command_arg_t args_208[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_209[] = {
-    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
+static const char *const tips_209[] = {"nondeterministic_output"};
 static const command_arg_t args_210[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"milliseconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_209, 4},
 };
-static const command_history_t history_211[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
-};
-static const command_arg_t args_212[] = {
+static const command_arg_t args_211[] = {
     {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_213[] = {
+static const command_arg_t args_212[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"unix-time-milliseconds", "unix-time", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_212, 4},
+    {"milliseconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_211, 4},
 };
-static const command_history_t history_214[] = {
+static const command_history_t history_213[] = {
     {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+static const command_arg_t args_214[] = {
+    {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_215[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"unix-time-milliseconds", "unix-time", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"condition", "oneof", -1, NULL, NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, args_214, 4},
 };
-static const command_arg_t args_216[] = {
+static const command_history_t history_216[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+static const command_arg_t args_217[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_218[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_217[] = {
+static const command_arg_t args_219[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const notes_218[] = {"RW because it may change the internal representation of the key, and propagate to replicas"};
-static const command_arg_t args_219[] = {
+static const char *const notes_220[] = {"RW because it may change the internal representation of the key, and propagate to replicas"};
+static const command_arg_t args_221[] = {
     {"subcommand", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_220[] = {
+static const command_arg_t args_222[] = {
     {"destkey", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"sourcekey", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_221[] = {
+static const command_arg_t args_223[] = {
     {"message", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_222[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
-static const command_arg_t args_223[] = {
+static const char *const tips_224[] = {"request_policy:all_shards", "response_policy:all_succeeded"};
+static const command_arg_t args_225[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"milliseconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_224[] = {
+static const command_arg_t args_226[] = {
     {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_225[] = {
-    {"pattern", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_224, 1},
+static const command_arg_t args_227[] = {
+    {"pattern", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_226, 1},
 };
-static const command_arg_t args_226[] = {
+static const command_arg_t args_228[] = {
     {"replicationid", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_227[] = {
+static const command_arg_t args_229[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_history_t history_228[] = {
+static const command_history_t history_230[] = {
     {"2.8.0", "Added the -2 reply."},
 };
-static const char *const tips_229[] = {"nondeterministic_output"};
-static const command_arg_t args_230[] = {
+static const char *const tips_231[] = {"nondeterministic_output"};
+static const command_arg_t args_232[] = {
     {"channel", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"message", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_231[] = {
-    {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-};
-static const command_arg_t args_232[] = {
-    {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
 static const command_arg_t args_233[] = {
     {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_234[] = {
-    {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
 static const command_arg_t args_235[] = {
+    {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_236[] = {
+    {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_arg_t args_237[] = {
     {"pattern", "pattern", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_236[] = {"request_policy:all_shards", "nondeterministic_output"};
-static const command_arg_t args_237[] = {
+static const char *const tips_238[] = {"request_policy:all_shards", "nondeterministic_output"};
+static const command_arg_t args_239[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"newkey", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_238[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"newkey", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_history_t history_239[] = {
-    {"3.2.0", "The command no longer returns an error when source and destination names are the same."},
 };
 static const command_arg_t args_240[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"newkey", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_history_t history_241[] = {
+    {"3.2.0", "The command no longer returns an error when source and destination names are the same."},
+};
+static const command_arg_t args_242[] = {
     {"host", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"port", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_241[] = {
+static const command_arg_t args_243[] = {
     {"no", "pure-token", -1, "NO", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"one", "pure-token", -1, "ONE", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_242[] = {
-    {"host-port", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_240, 2},
-    {"no-one", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_241, 2},
-};
-static const command_arg_t args_243[] = {
-    {"args", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_242, 2},
-};
 static const command_arg_t args_244[] = {
+    {"host-port", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_242, 2},
+    {"no-one", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_243, 2},
+};
+static const command_arg_t args_245[] = {
+    {"args", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_244, 2},
+};
+static const command_arg_t args_246[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"ttl", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"serialized-value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
@@ -854,448 +864,438 @@ static const command_arg_t args_244[] = {
     {"seconds", "integer", -1, "IDLETIME", NULL, "5.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"frequency", "integer", -1, "FREQ", NULL, "5.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_245[] = {
+static const command_history_t history_247[] = {
     {"3.0.0", "Added the `REPLACE` modifier."},
     {"5.0.0", "Added the `ABSTTL` modifier."},
     {"5.0.0", "Added the `IDLETIME` and `FREQ` options."},
 };
-static const command_arg_t args_246[] = {
+static const command_arg_t args_248[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_247[] = {
+static const command_history_t history_249[] = {
     {"6.2.0", "Added the `count` argument."},
 };
-static const command_arg_t args_248[] = {
+static const command_arg_t args_250[] = {
     {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_249[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-};
-static const command_history_t history_250[] = {
-    {"2.4.0", "Accepts multiple `element` arguments."},
 };
 static const command_arg_t args_251[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
 static const command_history_t history_252[] = {
-    {"4.0.0", "Accepts multiple `element` arguments."},
+    {"2.4.0", "Accepts multiple `element` arguments."},
 };
 static const command_arg_t args_253[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"element", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
 static const command_history_t history_254[] = {
-    {"2.4.0", "Accepts multiple `member` arguments."},
+    {"4.0.0", "Accepts multiple `element` arguments."},
 };
 static const command_arg_t args_255[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+};
+static const command_history_t history_256[] = {
+    {"2.4.0", "Accepts multiple `member` arguments."},
+};
+static const command_arg_t args_257[] = {
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"type", "string", -1, "TYPE", NULL, "6.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_256[] = {
+static const command_history_t history_258[] = {
     {"6.0.0", "Added the `TYPE` subcommand."},
 };
-static const char *const tips_257[] = {"nondeterministic_output", "request_policy:special"};
-static const command_arg_t args_258[] = {
+static const char *const tips_259[] = {"nondeterministic_output", "request_policy:special"};
+static const command_arg_t args_260[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_259[] = {
+static const command_arg_t args_261[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_260[] = {"nondeterministic_output_order"};
-static const command_arg_t args_261[] = {
+static const char *const tips_262[] = {"nondeterministic_output_order"};
+static const command_arg_t args_263[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_262[] = {
+static const command_arg_t args_264[] = {
     {"index", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_263[] = {
+static const command_arg_t args_265[] = {
     {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_264[] = {
+static const command_arg_t args_266[] = {
     {"seconds", "integer", -1, "EX", NULL, "2.6.12", NULL, 0, NULL, NULL, 0},
     {"milliseconds", "integer", -1, "PX", NULL, "2.6.12", NULL, 0, NULL, NULL, 0},
     {"unix-time-seconds", "unix-time", -1, "EXAT", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", NULL, "6.2.0", NULL, 0, NULL, NULL, 0},
     {"keepttl", "pure-token", -1, "KEEPTTL", NULL, "6.0.0", NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_265[] = {
+static const command_arg_t args_267[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "2.6.12", NULL, CMD_ARG_OPTIONAL, NULL, args_263, 2},
+    {"condition", "oneof", -1, NULL, NULL, "2.6.12", NULL, CMD_ARG_OPTIONAL, NULL, args_265, 2},
     {"get", "pure-token", -1, "GET", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_264, 5},
+    {"expiration", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_266, 5},
 };
-static const command_history_t history_266[] = {
+static const command_history_t history_268[] = {
     {"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."},
     {"6.0.0", "Added the `KEEPTTL` option."},
     {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."},
     {"7.0.0", "Allowed the `NX` and `GET` options to be used together."},
 };
-static const char *const notes_267[] = {"RW and ACCESS due to the optional `GET` argument"};
-static const command_arg_t args_268[] = {
+static const char *const notes_269[] = {"RW and ACCESS due to the optional `GET` argument"};
+static const command_arg_t args_270[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_269[] = {
+static const command_arg_t args_271[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"seconds", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_270[] = {
+static const command_arg_t args_272[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_271[] = {
+static const command_arg_t args_273[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"value", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_272[] = {
+static const command_arg_t args_274[] = {
     {"nosave", "pure-token", -1, "NOSAVE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"save", "pure-token", -1, "SAVE", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_273[] = {
-    {"nosave_save", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_272, 2},
+static const command_arg_t args_275[] = {
+    {"nosave_save", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_274, 2},
     {"now", "pure-token", -1, "NOW", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"force", "pure-token", -1, "FORCE", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"abort", "pure-token", -1, "ABORT", NULL, "7.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_274[] = {
+static const command_history_t history_276[] = {
     {"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."},
 };
-static const command_arg_t args_275[] = {
+static const command_arg_t args_277[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_276[] = {"nondeterministic_output_order"};
-static const command_arg_t args_277[] = {
+static const char *const tips_278[] = {"nondeterministic_output_order"};
+static const command_arg_t args_279[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"limit", "integer", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_278[] = {
+static const command_arg_t args_280[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_279[] = {
+static const command_arg_t args_281[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_280[] = {
+static const command_arg_t args_282[] = {
     {"host", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"port", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_281[] = {
+static const command_arg_t args_283[] = {
     {"no", "pure-token", -1, "NO", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"one", "pure-token", -1, "ONE", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_282[] = {
-    {"host-port", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_280, 2},
-    {"no-one", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_281, 2},
-};
-static const command_arg_t args_283[] = {
-    {"args", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_282, 2},
-};
 static const command_arg_t args_284[] = {
+    {"host-port", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_282, 2},
+    {"no-one", "block", -1, NULL, NULL, NULL, NULL, 0, NULL, args_283, 2},
+};
+static const command_arg_t args_285[] = {
+    {"args", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_284, 2},
+};
+static const command_arg_t args_286[] = {
     {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_285[] = {
+static const command_history_t history_287[] = {
     {"4.0.0", "Added client IP address, port and name to the reply."},
 };
-static const char *const tips_286[] = {"request_policy:all_nodes", "nondeterministic_output"};
-static const char *const tips_287[] = {"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"};
-static const char *const tips_288[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
-static const command_arg_t args_289[] = {
+static const char *const tips_288[] = {"request_policy:all_nodes", "nondeterministic_output"};
+static const char *const tips_289[] = {"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"};
+static const char *const tips_290[] = {"request_policy:all_nodes", "response_policy:all_succeeded"};
+static const command_arg_t args_291[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_290[] = {"nondeterministic_output_order"};
-static const command_arg_t args_291[] = {
+static const char *const tips_292[] = {"nondeterministic_output_order"};
+static const command_arg_t args_293[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_292[] = {
+static const command_arg_t args_294[] = {
     {"source", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"destination", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_293[] = {
+static const command_arg_t args_295[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_294[] = {
+static const command_arg_t args_296[] = {
     {"asc", "pure-token", -1, "ASC", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"desc", "pure-token", -1, "DESC", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_295[] = {
+static const command_arg_t args_297[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", 1, "BY", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_293, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_295, 2},
     {"pattern", "pattern", 1, "GET", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE | CMD_ARG_MULTIPLE_TOKEN, NULL, NULL, 0},
-    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_294, 2},
+    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_296, 2},
     {"sorting", "pure-token", -1, "ALPHA", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"destination", "key", 2, "STORE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const notes_296[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array"};
-static const command_arg_t args_297[] = {
+static const char *const notes_298[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array"};
+static const command_arg_t args_299[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_298[] = {
+static const command_arg_t args_300[] = {
     {"asc", "pure-token", -1, "ASC", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"desc", "pure-token", -1, "DESC", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_299[] = {
+static const command_arg_t args_301[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", 1, "BY", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_297, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_299, 2},
     {"pattern", "pattern", 1, "GET", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE | CMD_ARG_MULTIPLE_TOKEN, NULL, NULL, 0},
-    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_298, 2},
+    {"order", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_300, 2},
     {"sorting", "pure-token", -1, "ALPHA", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const notes_300[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"};
-static const command_arg_t args_301[] = {
+static const char *const notes_302[] = {NULL, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"};
+static const command_arg_t args_303[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, "3.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_302[] = {
+static const command_history_t history_304[] = {
     {"3.2.0", "Added the `count` argument."},
 };
-static const char *const tips_303[] = {"nondeterministic_output"};
-static const command_arg_t args_304[] = {
+static const char *const tips_305[] = {"nondeterministic_output"};
+static const command_arg_t args_306[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"message", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_305[] = {
+static const command_arg_t args_307[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, "2.6.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_306[] = {
+static const command_history_t history_308[] = {
     {"2.6.0", "Added the optional `count` argument."},
 };
-static const char *const tips_307[] = {"nondeterministic_output"};
-static const command_arg_t args_308[] = {
+static const char *const tips_309[] = {"nondeterministic_output"};
+static const command_arg_t args_310[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_309[] = {
+static const command_history_t history_311[] = {
     {"2.4.0", "Accepts multiple `member` arguments."},
 };
-static const command_arg_t args_310[] = {
+static const command_arg_t args_312[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_311[] = {"nondeterministic_output"};
-static const command_arg_t args_312[] = {
+static const char *const tips_313[] = {"nondeterministic_output"};
+static const command_arg_t args_314[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_313[] = {
+static const command_arg_t args_315[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_314[] = {
+static const command_arg_t args_316[] = {
     {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_315[] = {
+static const command_arg_t args_317[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"end", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_316[] = {
+static const command_arg_t args_318[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_317[] = {"nondeterministic_output_order"};
-static const command_arg_t args_318[] = {
+static const char *const tips_319[] = {"nondeterministic_output_order"};
+static const command_arg_t args_320[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_319[] = {
+static const command_arg_t args_321[] = {
     {"shardchannel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_320[] = {
+static const command_arg_t args_322[] = {
     {"index1", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"index2", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_321[] = {"nondeterministic_output"};
-static const command_arg_t args_322[] = {
+static const char *const tips_323[] = {"nondeterministic_output"};
+static const command_arg_t args_324[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_323[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
-static const command_arg_t args_324[] = {
+static const char *const tips_325[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
+static const command_arg_t args_326[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_history_t history_325[] = {
+static const command_history_t history_327[] = {
     {"2.8.0", "Added the -2 reply."},
 };
-static const char *const tips_326[] = {"nondeterministic_output"};
-static const command_arg_t args_327[] = {
+static const char *const tips_328[] = {"nondeterministic_output"};
+static const command_arg_t args_329[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_328[] = {
+static const command_arg_t args_330[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const char *const tips_329[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
-static const command_arg_t args_330[] = {
+static const char *const tips_331[] = {"request_policy:multi_shard", "response_policy:agg_sum"};
+static const command_arg_t args_332[] = {
     {"channel", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_331[] = {
+static const command_arg_t args_333[] = {
     {"numreplicas", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"timeout", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const char *const tips_332[] = {"request_policy:all_shards", "response_policy:agg_min"};
-static const command_arg_t args_333[] = {
+static const char *const tips_334[] = {"request_policy:all_shards", "response_policy:agg_min"};
+static const command_arg_t args_335[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_334[] = {
+static const command_arg_t args_336[] = {
     {"nx", "pure-token", -1, "NX", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"xx", "pure-token", -1, "XX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_335[] = {
+static const command_arg_t args_337[] = {
     {"gt", "pure-token", -1, "GT", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"lt", "pure-token", -1, "LT", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_336[] = {
+static const command_arg_t args_338[] = {
     {"score", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_337[] = {
+static const command_arg_t args_339[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"condition", "oneof", -1, NULL, NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, args_334, 2},
-    {"comparison", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_335, 2},
+    {"condition", "oneof", -1, NULL, NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, args_336, 2},
+    {"comparison", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_337, 2},
     {"change", "pure-token", -1, "CH", NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"increment", "pure-token", -1, "INCR", NULL, "3.0.2", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"score_member", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_336, 2},
+    {"score_member", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, args_338, 2},
 };
-static const command_history_t history_338[] = {
+static const command_history_t history_340[] = {
     {"2.4.0", "Accepts multiple elements."},
     {"3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."},
     {"6.2.0", "Added the `GT` and `LT` options."},
 };
-static const command_arg_t args_339[] = {
+static const command_arg_t args_341[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_340[] = {
+static const command_arg_t args_342[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_341[] = {
+static const command_arg_t args_343[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_342[] = {
+static const command_arg_t args_344[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_arg_t args_343[] = {
+static const command_arg_t args_345[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"increment", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_344[] = {
+static const command_arg_t args_346[] = {
     {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_345[] = {
+static const command_arg_t args_347[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_344, 3},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_346, 3},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_346[] = {
+static const command_arg_t args_348[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"limit", "integer", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_arg_t args_347[] = {
+static const command_arg_t args_349[] = {
     {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_348[] = {
+static const command_arg_t args_350[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_347, 3},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_349, 3},
 };
-static const command_arg_t args_349[] = {
+static const command_arg_t args_351[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_350[] = {
+static const command_arg_t args_352[] = {
     {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_351[] = {
+static const command_arg_t args_353[] = {
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_350, 2},
+    {"where", "oneof", -1, NULL, NULL, NULL, NULL, 0, NULL, args_352, 2},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-};
-static const command_arg_t args_352[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-};
-static const command_arg_t args_353[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_354[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
 static const command_arg_t args_355[] = {
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_356[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"options", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_355, 2},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_357[] = {"nondeterministic_output"};
+static const command_arg_t args_357[] = {
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
 static const command_arg_t args_358[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"options", "block", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_357, 2},
+};
+static const char *const tips_359[] = {"nondeterministic_output"};
+static const command_arg_t args_360[] = {
     {"byscore", "pure-token", -1, "BYSCORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"bylex", "pure-token", -1, "BYLEX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_359[] = {
+static const command_arg_t args_361[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_360[] = {
+static const command_arg_t args_362[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"start", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"stop", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"sortby", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_358, 2},
+    {"sortby", "oneof", -1, NULL, NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_360, 2},
     {"rev", "pure-token", -1, "REV", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_359, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, "6.2.0", NULL, CMD_ARG_OPTIONAL, NULL, args_361, 2},
     {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const command_history_t history_361[] = {
+static const command_history_t history_363[] = {
     {"6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."},
-};
-static const command_arg_t args_362[] = {
-    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_363[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_362, 2},
 };
 static const command_arg_t args_364[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
@@ -1303,72 +1303,72 @@ static const command_arg_t args_364[] = {
 };
 static const command_arg_t args_365[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"withscores", "pure-token", -1, "WITHSCORES", NULL, "2.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_364, 2},
 };
-static const command_history_t history_366[] = {
-    {"2.0.0", "Added the `WITHSCORES` modifier."},
-};
-static const command_arg_t args_367[] = {
-    {"byscore", "pure-token", -1, "BYSCORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"bylex", "pure-token", -1, "BYLEX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_368[] = {
+static const command_arg_t args_366[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
+static const command_arg_t args_367[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, "2.0.0", NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_366, 2},
+};
+static const command_history_t history_368[] = {
+    {"2.0.0", "Added the `WITHSCORES` modifier."},
+};
 static const command_arg_t args_369[] = {
+    {"byscore", "pure-token", -1, "BYSCORE", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"bylex", "pure-token", -1, "BYLEX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_370[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_371[] = {
     {"dst", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"src", "key", 1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"sortby", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_367, 2},
+    {"sortby", "oneof", -1, NULL, NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_369, 2},
     {"rev", "pure-token", -1, "REV", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_368, 2},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_370, 2},
 };
-static const command_arg_t args_370[] = {
+static const command_arg_t args_372[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_371[] = {
+static const command_arg_t args_373[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
 };
-static const command_history_t history_372[] = {
+static const command_history_t history_374[] = {
     {"2.4.0", "Accepts multiple elements."},
-};
-static const command_arg_t args_373[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_374[] = {
-    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_375[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_376[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_377[] = {
-    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_378[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_377, 2},
+    {"start", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"stop", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_379[] = {
     {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
@@ -1376,40 +1376,38 @@ static const command_arg_t args_379[] = {
 };
 static const command_arg_t args_380[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"max", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_379, 2},
 };
-static const command_history_t history_381[] = {
-    {"2.1.6", "`min` and `max` can be exclusive."},
+static const command_arg_t args_381[] = {
+    {"offset", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"count", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_382[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "double", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+    {"offset_count", "block", -1, "LIMIT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_381, 2},
+};
+static const command_history_t history_383[] = {
+    {"2.1.6", "`min` and `max` can be exclusive."},
+};
+static const command_arg_t args_384[] = {
+    {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
-static const command_arg_t args_383[] = {
+static const command_arg_t args_385[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"cursor", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"pattern", "pattern", -1, "MATCH", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
     {"count", "integer", -1, "COUNT", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
-static const char *const tips_384[] = {"nondeterministic_output"};
-static const command_arg_t args_385[] = {
+static const char *const tips_386[] = {"nondeterministic_output"};
+static const command_arg_t args_387[] = {
     {"key", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"member", "string", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_386[] = {
-    {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
-};
-static const command_arg_t args_387[] = {
-    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
-    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_386, 3},
-    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
 };
 static const command_arg_t args_388[] = {
     {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
@@ -1417,11 +1415,23 @@ static const command_arg_t args_388[] = {
     {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
 };
 static const command_arg_t args_389[] = {
+    {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"key", "key", 0, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_388, 3},
+    {"withscores", "pure-token", -1, "WITHSCORES", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, NULL, 0},
+};
+static const command_arg_t args_390[] = {
+    {"sum", "pure-token", -1, "SUM", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"min", "pure-token", -1, "MIN", NULL, NULL, NULL, 0, NULL, NULL, 0},
+    {"max", "pure-token", -1, "MAX", NULL, NULL, NULL, 0, NULL, NULL, 0},
+};
+static const command_arg_t args_391[] = {
     {"destination", "key", 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"numkeys", "integer", -1, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0},
     {"key", "key", 1, NULL, NULL, NULL, NULL, CMD_ARG_MULTIPLE, NULL, NULL, 0},
     {"weight", "integer", -1, "WEIGHTS", NULL, NULL, NULL, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, NULL, 0},
-    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_388, 3},
+    {"aggregate", "oneof", -1, "AGGREGATE", NULL, NULL, NULL, CMD_ARG_OPTIONAL, NULL, args_390, 3},
 };
 
 static const command_doc_t docs[] = {
@@ -1541,388 +1551,390 @@ static const command_doc_t docs[] = {
      history_98, 1, args_97, 3, NULL, 0, NULL, 0},
     {"expiretime", "Get the expiration Unix timestamp for a key", "7.0.0", "generic", "O(1)", 0, NULL, NULL,
      NULL, 0, args_99, 1, NULL, 0, NULL, 0},
+    {"failover", "Start a coordinated failover between this server and one of its replicas.", "6.2.0", "server", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_101, 3, NULL, 0, NULL, 0},
     {"flushall", "Remove all keys from all databases", "1.0.0", "server", "O(N) where N is the total number of keys in all databases", 0, NULL, NULL,
-     history_102, 2, args_101, 1, tips_103, 2, NULL, 0},
+     history_104, 2, args_103, 1, tips_105, 2, NULL, 0},
     {"flushdb", "Remove all keys from the current database", "1.0.0", "server", "O(N) where N is the number of keys in the selected database", 0, NULL, NULL,
-     history_106, 2, args_105, 1, tips_107, 2, NULL, 0},
+     history_108, 2, args_107, 1, tips_109, 2, NULL, 0},
     {"get", "Get the value of a key", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_108, 1, NULL, 0, NULL, 0},
-    {"getbit", "Returns the bit value at offset in the string value stored at key", "2.2.0", "bitmap", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_109, 2, NULL, 0, NULL, 0},
-    {"getdel", "Get the value of a key and delete the key", "6.2.0", "string", "O(1)", 0, NULL, NULL,
      NULL, 0, args_110, 1, NULL, 0, NULL, 0},
+    {"getbit", "Returns the bit value at offset in the string value stored at key", "2.2.0", "bitmap", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_111, 2, NULL, 0, NULL, 0},
+    {"getdel", "Get the value of a key and delete the key", "6.2.0", "string", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_112, 1, NULL, 0, NULL, 0},
     {"getex", "Get the value of a key and optionally set its expiration", "6.2.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_112, 2, NULL, 0, notes_113, 1},
+     NULL, 0, args_114, 2, NULL, 0, notes_115, 1},
     {"getrange", "Get a substring of the string stored at a key", "2.4.0", "string", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", 0, NULL, NULL,
-     NULL, 0, args_114, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_116, 3, NULL, 0, NULL, 0},
     {"getset", "Set the string value of a key and return its old value", "1.0.0", "string", "O(1)", CMD_DOC_DEPRECATED, "6.2.0", "`SET` with the `!GET` argument",
-     NULL, 0, args_115, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_117, 2, NULL, 0, NULL, 0},
     {"hdel", "Delete one or more hash fields", "2.0.0", "hash", "O(N) where N is the number of fields to be removed.", 0, NULL, NULL,
-     history_117, 1, args_116, 2, NULL, 0, NULL, 0},
+     history_119, 1, args_118, 2, NULL, 0, NULL, 0},
     {"hello", "Handshake with Redis", "6.0.0", "connection", "O(1)", 0, NULL, NULL,
-     history_121, 1, args_120, 1, NULL, 0, NULL, 0},
+     history_123, 1, args_122, 1, NULL, 0, NULL, 0},
     {"hexists", "Determine if a hash field exists", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_122, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_124, 2, NULL, 0, NULL, 0},
     {"hget", "Get the value of a hash field", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_123, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_125, 2, NULL, 0, NULL, 0},
     {"hgetall", "Get all the fields and values in a hash", "2.0.0", "hash", "O(N) where N is the size of the hash.", 0, NULL, NULL,
-     NULL, 0, args_124, 1, tips_125, 1, NULL, 0},
+     NULL, 0, args_126, 1, tips_127, 1, NULL, 0},
     {"hincrby", "Increment the integer value of a hash field by the given number", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_126, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_128, 3, NULL, 0, NULL, 0},
     {"hincrbyfloat", "Increment the float value of a hash field by the given amount", "2.6.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_127, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_129, 3, NULL, 0, NULL, 0},
     {"hkeys", "Get all the fields in a hash", "2.0.0", "hash", "O(N) where N is the size of the hash.", 0, NULL, NULL,
-     NULL, 0, args_128, 1, tips_129, 1, NULL, 0},
+     NULL, 0, args_130, 1, tips_131, 1, NULL, 0},
     {"hlen", "Get the number of fields in a hash", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_130, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_132, 1, NULL, 0, NULL, 0},
     {"hmget", "Get the values of all the given hash fields", "2.0.0", "hash", "O(N) where N is the number of fields being requested.", 0, NULL, NULL,
-     NULL, 0, args_131, 2, NULL, 0, NULL, 0},
-    {"hmset", "Set multiple hash fields to multiple values", "2.0.0", "hash", "O(N) where N is the number of fields being set.", CMD_DOC_DEPRECATED, "4.0.0", "`HSET` with multiple field-value pairs",
      NULL, 0, args_133, 2, NULL, 0, NULL, 0},
+    {"hmset", "Set multiple hash fields to multiple values", "2.0.0", "hash", "O(N) where N is the number of fields being set.", CMD_DOC_DEPRECATED, "4.0.0", "`HSET` with multiple field-value pairs",
+     NULL, 0, args_135, 2, NULL, 0, NULL, 0},
     {"hrandfield", "Get one or multiple random fields from a hash", "6.2.0", "hash", "O(N) where N is the number of fields returned", 0, NULL, NULL,
-     NULL, 0, args_135, 2, tips_136, 1, NULL, 0},
+     NULL, 0, args_137, 2, tips_138, 1, NULL, 0},
     {"hscan", "Incrementally iterate hash fields and associated values", "2.8.0", "hash", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
-     NULL, 0, args_137, 4, tips_138, 1, NULL, 0},
+     NULL, 0, args_139, 4, tips_140, 1, NULL, 0},
     {"hset", "Set the string value of a hash field", "2.0.0", "hash", "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", 0, NULL, NULL,
-     history_141, 1, args_140, 2, NULL, 0, NULL, 0},
+     history_143, 1, args_142, 2, NULL, 0, NULL, 0},
     {"hsetnx", "Set the value of a hash field, only if the field does not exist", "2.0.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_142, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_144, 3, NULL, 0, NULL, 0},
     {"hstrlen", "Get the length of the value of a hash field", "3.2.0", "hash", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_143, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_145, 2, NULL, 0, NULL, 0},
     {"hvals", "Get all the values in a hash", "2.0.0", "hash", "O(N) where N is the size of the hash.", 0, NULL, NULL,
-     NULL, 0, args_144, 1, tips_145, 1, NULL, 0},
+     NULL, 0, args_146, 1, tips_147, 1, NULL, 0},
     {"incr", "Increment the integer value of a key by one", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_146, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_148, 1, NULL, 0, NULL, 0},
     {"incrby", "Increment the integer value of a key by the given amount", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_147, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_149, 2, NULL, 0, NULL, 0},
     {"incrbyfloat", "Increment the float value of a key by the given amount", "2.6.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_148, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_150, 2, NULL, 0, NULL, 0},
     {"info", "Get information and statistics about the server", "1.0.0", "server", "O(1)", 0, NULL, NULL,
-     history_150, 1, args_149, 1, tips_151, 3, NULL, 0},
+     history_152, 1, args_151, 1, tips_153, 3, NULL, 0},
     {"keys", "Find all keys matching the given pattern", "1.0.0", "generic", "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", 0, NULL, NULL,
-     NULL, 0, args_152, 1, tips_153, 2, NULL, 0},
+     NULL, 0, args_154, 1, tips_155, 2, NULL, 0},
     {"lastsave", "Get the UNIX time stamp of the last successful save to disk", "1.0.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_154, 1, NULL, 0},
+     NULL, 0, NULL, 0, tips_156, 1, NULL, 0},
     {"latency", "A container for latency diagnostics commands", "2.8.13", "server", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"latency|doctor", "Return a human readable latency analysis report.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_155, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_157, 3, NULL, 0},
     {"latency|graph", "Return a latency graph for the event.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_156, 1, tips_157, 3, NULL, 0},
+     NULL, 0, args_158, 1, tips_159, 3, NULL, 0},
     {"latency|help", "Show helpful text about the different subcommands.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"latency|histogram", "Return the cumulative distribution of latencies of a subset of commands or all.", "7.0.0", "server", "O(N) where N is the number of commands with latency information being retrieved.", 0, NULL, NULL,
-     NULL, 0, args_158, 1, tips_159, 3, NULL, 0},
-    {"latency|history", "Return timestamp-latency samples for the event.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, args_160, 1, tips_161, 3, NULL, 0},
+    {"latency|history", "Return timestamp-latency samples for the event.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_162, 1, tips_163, 3, NULL, 0},
     {"latency|latest", "Return the latest latency samples for all events.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_162, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_164, 3, NULL, 0},
     {"latency|reset", "Reset latency data for one or more events.", "2.8.13", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_163, 1, tips_164, 2, NULL, 0},
+     NULL, 0, args_165, 1, tips_166, 2, NULL, 0},
     {"lcs", "Find longest common substring", "7.0.0", "string", "O(N*M) where N and M are the lengths of s1 and s2, respectively", 0, NULL, NULL,
-     NULL, 0, args_165, 6, NULL, 0, NULL, 0},
+     NULL, 0, args_167, 6, NULL, 0, NULL, 0},
     {"lindex", "Get an element from a list by its index", "1.0.0", "list", "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", 0, NULL, NULL,
-     NULL, 0, args_166, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_168, 2, NULL, 0, NULL, 0},
     {"linsert", "Insert an element before or after another element in a list", "2.2.0", "list", "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", 0, NULL, NULL,
-     NULL, 0, args_168, 4, NULL, 0, NULL, 0},
+     NULL, 0, args_170, 4, NULL, 0, NULL, 0},
     {"llen", "Get the length of a list", "1.0.0", "list", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_169, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_171, 1, NULL, 0, NULL, 0},
     {"lmove", "Pop an element from a list, push it to another list and return it", "6.2.0", "list", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_172, 4, NULL, 0, NULL, 0},
-    {"lmpop", "Pop elements from a list", "7.0.0", "list", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", 0, NULL, NULL,
      NULL, 0, args_174, 4, NULL, 0, NULL, 0},
+    {"lmpop", "Pop elements from a list", "7.0.0", "list", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", 0, NULL, NULL,
+     NULL, 0, args_176, 4, NULL, 0, NULL, 0},
     {"lpop", "Remove and get the first elements in a list", "1.0.0", "list", "O(N) where N is the number of elements returned", 0, NULL, NULL,
-     history_176, 1, args_175, 2, NULL, 0, NULL, 0},
+     history_178, 1, args_177, 2, NULL, 0, NULL, 0},
     {"lpos", "Return the index of matching elements on a list", "6.0.6", "list", "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", 0, NULL, NULL,
-     NULL, 0, args_177, 5, NULL, 0, NULL, 0},
+     NULL, 0, args_179, 5, NULL, 0, NULL, 0},
     {"lpush", "Prepend one or multiple elements to a list", "1.0.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
-     history_179, 1, args_178, 2, NULL, 0, NULL, 0},
-    {"lpushx", "Prepend an element to a list, only if the list exists", "2.2.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
      history_181, 1, args_180, 2, NULL, 0, NULL, 0},
+    {"lpushx", "Prepend an element to a list, only if the list exists", "2.2.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
+     history_183, 1, args_182, 2, NULL, 0, NULL, 0},
     {"lrange", "Get a range of elements from a list", "1.0.0", "list", "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", 0, NULL, NULL,
-     NULL, 0, args_182, 3, NULL, 0, NULL, 0},
-    {"lrem", "Remove elements from a list", "1.0.0", "list", "O(N+M) where N is the length of the list and M is the number of elements removed.", 0, NULL, NULL,
-     NULL, 0, args_183, 3, NULL, 0, NULL, 0},
-    {"lset", "Set the value of an element in a list by its index", "1.0.0", "list", "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", 0, NULL, NULL,
      NULL, 0, args_184, 3, NULL, 0, NULL, 0},
-    {"ltrim", "Trim a list to the specified range", "1.0.0", "list", "O(N) where N is the number of elements to be removed by the operation.", 0, NULL, NULL,
+    {"lrem", "Remove elements from a list", "1.0.0", "list", "O(N+M) where N is the length of the list and M is the number of elements removed.", 0, NULL, NULL,
      NULL, 0, args_185, 3, NULL, 0, NULL, 0},
+    {"lset", "Set the value of an element in a list by its index", "1.0.0", "list", "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", 0, NULL, NULL,
+     NULL, 0, args_186, 3, NULL, 0, NULL, 0},
+    {"ltrim", "Trim a list to the specified range", "1.0.0", "list", "O(N) where N is the number of elements to be removed by the operation.", 0, NULL, NULL,
+     NULL, 0, args_187, 3, NULL, 0, NULL, 0},
     {"memory", "A container for memory diagnostics commands", "4.0.0", "server", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"memory|doctor", "Outputs memory problems report", "4.0.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_186, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_188, 3, NULL, 0},
     {"memory|help", "Show helpful text about the different subcommands", "4.0.0", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"memory|malloc-stats", "Show allocator internal stats", "4.0.0", "server", "Depends on how much memory is allocated, could be slow", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_187, 3, NULL, 0},
-    {"memory|purge", "Ask the allocator to release memory", "4.0.0", "server", "Depends on how much memory is allocated, could be slow", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_188, 2, NULL, 0},
-    {"memory|stats", "Show memory usage details", "4.0.0", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, tips_189, 3, NULL, 0},
+    {"memory|purge", "Ask the allocator to release memory", "4.0.0", "server", "Depends on how much memory is allocated, could be slow", 0, NULL, NULL,
+     NULL, 0, NULL, 0, tips_190, 2, NULL, 0},
+    {"memory|stats", "Show memory usage details", "4.0.0", "server", "O(1)", 0, NULL, NULL,
+     NULL, 0, NULL, 0, tips_191, 3, NULL, 0},
     {"memory|usage", "Estimate the memory usage of a key", "4.0.0", "server", "O(N) where N is the number of samples.", 0, NULL, NULL,
-     NULL, 0, args_190, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_192, 2, NULL, 0, NULL, 0},
     {"mget", "Get the values of all the given keys", "1.0.0", "string", "O(N) where N is the number of keys to retrieve.", 0, NULL, NULL,
-     NULL, 0, args_191, 1, tips_192, 1, NULL, 0},
+     NULL, 0, args_193, 1, tips_194, 1, NULL, 0},
     {"monitor", "Listen for all requests received by the server in real time", "1.0.0", "server", NULL, 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"move", "Move a key to another database", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_193, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_195, 2, NULL, 0, NULL, 0},
     {"mset", "Set multiple keys to multiple values", "1.0.1", "string", "O(N) where N is the number of keys to set.", 0, NULL, NULL,
-     NULL, 0, args_195, 1, tips_196, 2, NULL, 0},
+     NULL, 0, args_197, 1, tips_198, 2, NULL, 0},
     {"msetnx", "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1", "string", "O(N) where N is the number of keys to set.", 0, NULL, NULL,
-     NULL, 0, args_198, 1, tips_199, 2, NULL, 0},
+     NULL, 0, args_200, 1, tips_201, 2, NULL, 0},
     {"multi", "Mark the start of a transaction block", "1.2.0", "transactions", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"object", "A container for object introspection commands", "2.2.3", "generic", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"object|encoding", "Inspect the internal encoding of a Redis object", "2.2.3", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_200, 1, tips_201, 1, NULL, 0},
-    {"object|freq", "Get the logarithmic access frequency counter of a Redis object", "4.0.0", "generic", "O(1)", 0, NULL, NULL,
      NULL, 0, args_202, 1, tips_203, 1, NULL, 0},
+    {"object|freq", "Get the logarithmic access frequency counter of a Redis object", "4.0.0", "generic", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_204, 1, tips_205, 1, NULL, 0},
     {"object|help", "Show helpful text about the different subcommands", "6.2.0", "generic", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"object|idletime", "Get the time since a Redis object was last accessed", "2.2.3", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_204, 1, tips_205, 1, NULL, 0},
-    {"object|refcount", "Get the number of references to the value of the key", "2.2.3", "generic", "O(1)", 0, NULL, NULL,
      NULL, 0, args_206, 1, tips_207, 1, NULL, 0},
+    {"object|refcount", "Get the number of references to the value of the key", "2.2.3", "generic", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_208, 1, tips_209, 1, NULL, 0},
     {"persist", "Remove the expiration from a key", "2.2.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_208, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_210, 1, NULL, 0, NULL, 0},
     {"pexpire", "Set a key's time to live in milliseconds", "2.6.0", "generic", "O(1)", 0, NULL, NULL,
-     history_211, 1, args_210, 3, NULL, 0, NULL, 0},
+     history_213, 1, args_212, 3, NULL, 0, NULL, 0},
     {"pexpireat", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0", "generic", "O(1)", 0, NULL, NULL,
-     history_214, 1, args_213, 3, NULL, 0, NULL, 0},
+     history_216, 1, args_215, 3, NULL, 0, NULL, 0},
     {"pexpiretime", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_215, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_217, 1, NULL, 0, NULL, 0},
     {"pfadd", "Adds the specified elements to the specified HyperLogLog.", "2.8.9", "hyperloglog", "O(1) to add every element.", 0, NULL, NULL,
-     NULL, 0, args_216, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_218, 2, NULL, 0, NULL, 0},
     {"pfcount", "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", "2.8.9", "hyperloglog", "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.", 0, NULL, NULL,
-     NULL, 0, args_217, 1, NULL, 0, notes_218, 1},
+     NULL, 0, args_219, 1, NULL, 0, notes_220, 1},
     {"pfdebug", "Internal commands for debugging HyperLogLog values", "2.8.9", "hyperloglog", "N/A", CMD_DOC_SYSCMD, NULL, NULL,
-     NULL, 0, args_219, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_221, 2, NULL, 0, NULL, 0},
     {"pfmerge", "Merge N different HyperLogLogs into a single one.", "2.8.9", "hyperloglog", "O(N) to merge N HyperLogLogs, but with high constant times.", 0, NULL, NULL,
-     NULL, 0, args_220, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_222, 2, NULL, 0, NULL, 0},
     {"pfselftest", "An internal command for testing HyperLogLog values", "2.8.9", "hyperloglog", "N/A", CMD_DOC_SYSCMD, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"ping", "Ping the server", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_221, 1, tips_222, 2, NULL, 0},
+     NULL, 0, args_223, 1, tips_224, 2, NULL, 0},
     {"psetex", "Set the value and expiration in milliseconds of a key", "2.6.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_223, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_225, 3, NULL, 0, NULL, 0},
     {"psubscribe", "Listen for messages published to channels matching the given patterns", "2.0.0", "pubsub", "O(N) where N is the number of patterns the client is already subscribed to.", 0, NULL, NULL,
-     NULL, 0, args_225, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_227, 1, NULL, 0, NULL, 0},
     {"psync", "Internal command used for replication", "2.8.0", "server", NULL, 0, NULL, NULL,
-     NULL, 0, args_226, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_228, 2, NULL, 0, NULL, 0},
     {"pttl", "Get the time to live for a key in milliseconds", "2.6.0", "generic", "O(1)", 0, NULL, NULL,
-     history_228, 1, args_227, 1, tips_229, 1, NULL, 0},
+     history_230, 1, args_229, 1, tips_231, 1, NULL, 0},
     {"publish", "Post a message to a channel", "2.0.0", "pubsub", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", 0, NULL, NULL,
-     NULL, 0, args_230, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_232, 2, NULL, 0, NULL, 0},
     {"pubsub", "A container for Pub/Sub commands", "2.8.0", "pubsub", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"pubsub|channels", "List active channels", "2.8.0", "pubsub", "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", 0, NULL, NULL,
-     NULL, 0, args_231, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_233, 1, NULL, 0, NULL, 0},
     {"pubsub|help", "Show helpful text about the different subcommands", "6.2.0", "pubsub", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"pubsub|numpat", "Get the count of unique patterns pattern subscriptions", "2.8.0", "pubsub", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"pubsub|numsub", "Get the count of subscribers for channels", "2.8.0", "pubsub", "O(N) for the NUMSUB subcommand, where N is the number of requested channels", 0, NULL, NULL,
-     NULL, 0, args_232, 1, NULL, 0, NULL, 0},
-    {"pubsub|shardchannels", "List active shard channels", "7.0.0", "pubsub", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", 0, NULL, NULL,
-     NULL, 0, args_233, 1, NULL, 0, NULL, 0},
-    {"pubsub|shardnumsub", "Get the count of subscribers for shard channels", "7.0.0", "pubsub", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", 0, NULL, NULL,
      NULL, 0, args_234, 1, NULL, 0, NULL, 0},
-    {"punsubscribe", "Stop listening for messages posted to channels matching the given patterns", "2.0.0", "pubsub", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", 0, NULL, NULL,
+    {"pubsub|shardchannels", "List active shard channels", "7.0.0", "pubsub", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", 0, NULL, NULL,
      NULL, 0, args_235, 1, NULL, 0, NULL, 0},
+    {"pubsub|shardnumsub", "Get the count of subscribers for shard channels", "7.0.0", "pubsub", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", 0, NULL, NULL,
+     NULL, 0, args_236, 1, NULL, 0, NULL, 0},
+    {"punsubscribe", "Stop listening for messages posted to channels matching the given patterns", "2.0.0", "pubsub", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", 0, NULL, NULL,
+     NULL, 0, args_237, 1, NULL, 0, NULL, 0},
     {"quit", "Close the connection", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"randomkey", "Return a random key from the keyspace", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_236, 2, NULL, 0},
+     NULL, 0, NULL, 0, tips_238, 2, NULL, 0},
     {"rename", "Rename a key", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_237, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_239, 2, NULL, 0, NULL, 0},
     {"renamenx", "Rename a key, only if the new key does not exist", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     history_239, 1, args_238, 2, NULL, 0, NULL, 0},
+     history_241, 1, args_240, 2, NULL, 0, NULL, 0},
     {"replconf", "An internal command for configuring the replication stream", "3.0.0", "server", "O(1)", CMD_DOC_SYSCMD, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"replicaof", "Make the server a replica of another instance, or promote it as master.", "5.0.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_243, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_245, 1, NULL, 0, NULL, 0},
     {"reset", "Reset the connection", "6.2.0", "connection", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"restore", "Create a key using the provided serialized value, previously obtained using DUMP.", "2.6.0", "generic", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", 0, NULL, NULL,
-     history_245, 3, args_244, 7, NULL, 0, NULL, 0},
+     history_247, 3, args_246, 7, NULL, 0, NULL, 0},
     {"role", "Return the role of the instance in the context of replication", "2.8.12", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"rpop", "Remove and get the last elements in a list", "1.0.0", "list", "O(N) where N is the number of elements returned", 0, NULL, NULL,
-     history_247, 1, args_246, 2, NULL, 0, NULL, 0},
+     history_249, 1, args_248, 2, NULL, 0, NULL, 0},
     {"rpoplpush", "Remove the last element in a list, prepend it to another list and return it", "1.2.0", "list", "O(1)", CMD_DOC_DEPRECATED, "6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments",
-     NULL, 0, args_248, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_250, 2, NULL, 0, NULL, 0},
     {"rpush", "Append one or multiple elements to a list", "1.0.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
-     history_250, 1, args_249, 2, NULL, 0, NULL, 0},
-    {"rpushx", "Append an element to a list, only if the list exists", "2.2.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
      history_252, 1, args_251, 2, NULL, 0, NULL, 0},
-    {"sadd", "Add one or more members to a set", "1.0.0", "set", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
+    {"rpushx", "Append an element to a list, only if the list exists", "2.2.0", "list", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
      history_254, 1, args_253, 2, NULL, 0, NULL, 0},
+    {"sadd", "Add one or more members to a set", "1.0.0", "set", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", 0, NULL, NULL,
+     history_256, 1, args_255, 2, NULL, 0, NULL, 0},
     {"save", "Synchronously save the dataset to disk", "1.0.0", "server", "O(N) where N is the total number of keys in all databases", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"scan", "Incrementally iterate the keys space", "2.8.0", "generic", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", 0, NULL, NULL,
-     history_256, 1, args_255, 4, tips_257, 2, NULL, 0},
+     history_258, 1, args_257, 4, tips_259, 2, NULL, 0},
     {"scard", "Get the number of members in a set", "1.0.0", "set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_258, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_260, 1, NULL, 0, NULL, 0},
     {"sdiff", "Subtract multiple sets", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_259, 1, tips_260, 1, NULL, 0},
+     NULL, 0, args_261, 1, tips_262, 1, NULL, 0},
     {"sdiffstore", "Subtract multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_261, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_263, 2, NULL, 0, NULL, 0},
     {"select", "Change the selected database for the current connection", "1.0.0", "connection", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_262, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_264, 1, NULL, 0, NULL, 0},
     {"set", "Set the string value of a key", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     history_266, 4, args_265, 5, NULL, 0, notes_267, 1},
+     history_268, 4, args_267, 5, NULL, 0, notes_269, 1},
     {"setbit", "Sets or clears the bit at offset in the string value stored at key", "2.2.0", "bitmap", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_268, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_270, 3, NULL, 0, NULL, 0},
     {"setex", "Set the value and expiration of a key", "2.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_269, 3, NULL, 0, NULL, 0},
-    {"setnx", "Set the value of a key, only if the key does not exist", "1.0.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_270, 2, NULL, 0, NULL, 0},
-    {"setrange", "Overwrite part of a string at key starting at the specified offset", "2.2.0", "string", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", 0, NULL, NULL,
      NULL, 0, args_271, 3, NULL, 0, NULL, 0},
+    {"setnx", "Set the value of a key, only if the key does not exist", "1.0.0", "string", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_272, 2, NULL, 0, NULL, 0},
+    {"setrange", "Overwrite part of a string at key starting at the specified offset", "2.2.0", "string", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", 0, NULL, NULL,
+     NULL, 0, args_273, 3, NULL, 0, NULL, 0},
     {"shutdown", "Synchronously save the dataset to disk and then shut down the server", "1.0.0", "server", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", 0, NULL, NULL,
-     history_274, 1, args_273, 4, NULL, 0, NULL, 0},
+     history_276, 1, args_275, 4, NULL, 0, NULL, 0},
     {"sinter", "Intersect multiple sets", "1.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
-     NULL, 0, args_275, 1, tips_276, 1, NULL, 0},
+     NULL, 0, args_277, 1, tips_278, 1, NULL, 0},
     {"sintercard", "Intersect multiple sets and return the cardinality of the result", "7.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
-     NULL, 0, args_277, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_279, 3, NULL, 0, NULL, 0},
     {"sinterstore", "Intersect multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", 0, NULL, NULL,
-     NULL, 0, args_278, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_280, 2, NULL, 0, NULL, 0},
     {"sismember", "Determine if a given value is a member of a set", "1.0.0", "set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_279, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_281, 2, NULL, 0, NULL, 0},
     {"slaveof", "Make the server a replica of another instance, or promote it as master.", "1.0.0", "server", "O(1)", CMD_DOC_DEPRECATED, "5.0.0", "`REPLICAOF`",
-     NULL, 0, args_283, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_285, 1, NULL, 0, NULL, 0},
     {"slowlog", "A container for slow log commands", "2.2.12", "server", "Depends on subcommand.", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"slowlog|get", "Get the slow log's entries", "2.2.12", "server", "O(N) where N is the number of entries returned", 0, NULL, NULL,
-     history_285, 1, args_284, 1, tips_286, 2, NULL, 0},
+     history_287, 1, args_286, 1, tips_288, 2, NULL, 0},
     {"slowlog|help", "Show helpful text about the different subcommands", "6.2.0", "server", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"slowlog|len", "Get the slow log's length", "2.2.12", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_287, 3, NULL, 0},
+     NULL, 0, NULL, 0, tips_289, 3, NULL, 0},
     {"slowlog|reset", "Clear all entries from the slow log", "2.2.12", "server", "O(N) where N is the number of entries in the slowlog", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_288, 2, NULL, 0},
+     NULL, 0, NULL, 0, tips_290, 2, NULL, 0},
     {"smembers", "Get all the members in a set", "1.0.0", "set", "O(N) where N is the set cardinality.", 0, NULL, NULL,
-     NULL, 0, args_289, 1, tips_290, 1, NULL, 0},
+     NULL, 0, args_291, 1, tips_292, 1, NULL, 0},
     {"smismember", "Returns the membership associated with the given elements for a set", "6.2.0", "set", "O(N) where N is the number of elements being checked for membership", 0, NULL, NULL,
-     NULL, 0, args_291, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_293, 2, NULL, 0, NULL, 0},
     {"smove", "Move a member from one set to another", "1.0.0", "set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_292, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_294, 3, NULL, 0, NULL, 0},
     {"sort", "Sort the elements in a list, set or sorted set", "1.0.0", "generic", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", 0, NULL, NULL,
-     NULL, 0, args_295, 7, NULL, 0, notes_296, 3},
+     NULL, 0, args_297, 7, NULL, 0, notes_298, 3},
     {"sort_ro", "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", "generic", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", 0, NULL, NULL,
-     NULL, 0, args_299, 6, NULL, 0, notes_300, 2},
+     NULL, 0, args_301, 6, NULL, 0, notes_302, 2},
     {"spop", "Remove and return one or multiple random members from a set", "1.0.0", "set", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", 0, NULL, NULL,
-     history_302, 1, args_301, 2, tips_303, 1, NULL, 0},
+     history_304, 1, args_303, 2, tips_305, 1, NULL, 0},
     {"spublish", "Post a message to a shard channel", "7.0.0", "pubsub", "O(N) where N is the number of clients subscribed to the receiving shard channel.", 0, NULL, NULL,
-     NULL, 0, args_304, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_306, 2, NULL, 0, NULL, 0},
     {"srandmember", "Get one or multiple random members from a set", "1.0.0", "set", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", 0, NULL, NULL,
-     history_306, 1, args_305, 2, tips_307, 1, NULL, 0},
+     history_308, 1, args_307, 2, tips_309, 1, NULL, 0},
     {"srem", "Remove one or more members from a set", "1.0.0", "set", "O(N) where N is the number of members to be removed.", 0, NULL, NULL,
-     history_309, 1, args_308, 2, NULL, 0, NULL, 0},
+     history_311, 1, args_310, 2, NULL, 0, NULL, 0},
     {"sscan", "Incrementally iterate Set elements", "2.8.0", "set", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
-     NULL, 0, args_310, 4, tips_311, 1, NULL, 0},
+     NULL, 0, args_312, 4, tips_313, 1, NULL, 0},
     {"ssubscribe", "Listen for messages published to the given shard channels", "7.0.0", "pubsub", "O(N) where N is the number of shard channels to subscribe to.", 0, NULL, NULL,
-     NULL, 0, args_312, 1, NULL, 0, NULL, 0},
-    {"strlen", "Get the length of the value stored in a key", "2.2.0", "string", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_313, 1, NULL, 0, NULL, 0},
-    {"subscribe", "Listen for messages published to the given channels", "2.0.0", "pubsub", "O(N) where N is the number of channels to subscribe to.", 0, NULL, NULL,
      NULL, 0, args_314, 1, NULL, 0, NULL, 0},
+    {"strlen", "Get the length of the value stored in a key", "2.2.0", "string", "O(1)", 0, NULL, NULL,
+     NULL, 0, args_315, 1, NULL, 0, NULL, 0},
+    {"subscribe", "Listen for messages published to the given channels", "2.0.0", "pubsub", "O(N) where N is the number of channels to subscribe to.", 0, NULL, NULL,
+     NULL, 0, args_316, 1, NULL, 0, NULL, 0},
     {"substr", "Get a substring of the string stored at a key", "1.0.0", "string", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", CMD_DOC_DEPRECATED, "2.0.0", "`GETRANGE`",
-     NULL, 0, args_315, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_317, 3, NULL, 0, NULL, 0},
     {"sunion", "Add multiple sets", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_316, 1, tips_317, 1, NULL, 0},
+     NULL, 0, args_318, 1, tips_319, 1, NULL, 0},
     {"sunionstore", "Add multiple sets and store the resulting set in a key", "1.0.0", "set", "O(N) where N is the total number of elements in all given sets.", 0, NULL, NULL,
-     NULL, 0, args_318, 2, NULL, 0, NULL, 0},
-    {"sunsubscribe", "Stop listening for messages posted to the given shard channels", "7.0.0", "pubsub", "O(N) where N is the number of clients already subscribed to a shard channel.", 0, NULL, NULL,
-     NULL, 0, args_319, 1, NULL, 0, NULL, 0},
-    {"swapdb", "Swaps two Redis databases", "4.0.0", "server", "O(N) where N is the count of clients watching or blocking on keys from both databases.", 0, NULL, NULL,
      NULL, 0, args_320, 2, NULL, 0, NULL, 0},
+    {"sunsubscribe", "Stop listening for messages posted to the given shard channels", "7.0.0", "pubsub", "O(N) where N is the number of clients already subscribed to a shard channel.", 0, NULL, NULL,
+     NULL, 0, args_321, 1, NULL, 0, NULL, 0},
+    {"swapdb", "Swaps two Redis databases", "4.0.0", "server", "O(N) where N is the count of clients watching or blocking on keys from both databases.", 0, NULL, NULL,
+     NULL, 0, args_322, 2, NULL, 0, NULL, 0},
     {"sync", "Internal command used for replication", "1.0.0", "server", NULL, 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"time", "Return the current server time", "2.6.0", "server", "O(1)", 0, NULL, NULL,
-     NULL, 0, NULL, 0, tips_321, 1, NULL, 0},
+     NULL, 0, NULL, 0, tips_323, 1, NULL, 0},
     {"touch", "Alters the last access time of a key(s). Returns the number of existing keys specified.", "3.2.1", "generic", "O(N) where N is the number of keys that will be touched.", 0, NULL, NULL,
-     NULL, 0, args_322, 1, tips_323, 2, NULL, 0},
+     NULL, 0, args_324, 1, tips_325, 2, NULL, 0},
     {"ttl", "Get the time to live for a key in seconds", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     history_325, 1, args_324, 1, tips_326, 1, NULL, 0},
+     history_327, 1, args_326, 1, tips_328, 1, NULL, 0},
     {"type", "Determine the type stored at key", "1.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_327, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_329, 1, NULL, 0, NULL, 0},
     {"unlink", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0", "generic", "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", 0, NULL, NULL,
-     NULL, 0, args_328, 1, tips_329, 2, NULL, 0},
+     NULL, 0, args_330, 1, tips_331, 2, NULL, 0},
     {"unsubscribe", "Stop listening for messages posted to the given channels", "2.0.0", "pubsub", "O(N) where N is the number of clients already subscribed to a channel.", 0, NULL, NULL,
-     NULL, 0, args_330, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_332, 1, NULL, 0, NULL, 0},
     {"unwatch", "Forget about all watched keys", "2.2.0", "transactions", "O(1)", 0, NULL, NULL,
      NULL, 0, NULL, 0, NULL, 0, NULL, 0},
     {"wait", "Wait for the synchronous replication of all the write commands sent in the context of the current connection", "3.0.0", "generic", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_331, 2, tips_332, 2, NULL, 0},
+     NULL, 0, args_333, 2, tips_334, 2, NULL, 0},
     {"watch", "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0", "transactions", "O(1) for every key.", 0, NULL, NULL,
-     NULL, 0, args_333, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_335, 1, NULL, 0, NULL, 0},
     {"zadd", "Add one or more members to a sorted set, or update its score if it already exists", "1.2.0", "sorted-set", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", 0, NULL, NULL,
-     history_338, 3, args_337, 6, NULL, 0, NULL, 0},
+     history_340, 3, args_339, 6, NULL, 0, NULL, 0},
     {"zcard", "Get the number of members in a sorted set", "1.2.0", "sorted-set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_339, 1, NULL, 0, NULL, 0},
+     NULL, 0, args_341, 1, NULL, 0, NULL, 0},
     {"zcount", "Count the members in a sorted set with scores within the given values", "2.0.0", "sorted-set", "O(log(N)) with N being the number of elements in the sorted set.", 0, NULL, NULL,
-     NULL, 0, args_340, 3, NULL, 0, NULL, 0},
-    {"zdiff", "Subtract multiple sorted sets", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
-     NULL, 0, args_341, 3, NULL, 0, NULL, 0},
-    {"zdiffstore", "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
      NULL, 0, args_342, 3, NULL, 0, NULL, 0},
-    {"zincrby", "Increment the score of a member in a sorted set", "1.2.0", "sorted-set", "O(log(N)) where N is the number of elements in the sorted set.", 0, NULL, NULL,
+    {"zdiff", "Subtract multiple sorted sets", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
      NULL, 0, args_343, 3, NULL, 0, NULL, 0},
+    {"zdiffstore", "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0", "sorted-set", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", 0, NULL, NULL,
+     NULL, 0, args_344, 3, NULL, 0, NULL, 0},
+    {"zincrby", "Increment the score of a member in a sorted set", "1.2.0", "sorted-set", "O(log(N)) where N is the number of elements in the sorted set.", 0, NULL, NULL,
+     NULL, 0, args_345, 3, NULL, 0, NULL, 0},
     {"zinter", "Intersect multiple sorted sets", "6.2.0", "sorted-set", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
-     NULL, 0, args_345, 5, NULL, 0, NULL, 0},
+     NULL, 0, args_347, 5, NULL, 0, NULL, 0},
     {"zintercard", "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", "sorted-set", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", 0, NULL, NULL,
-     NULL, 0, args_346, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_348, 3, NULL, 0, NULL, 0},
     {"zinterstore", "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "sorted-set", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
-     NULL, 0, args_348, 5, NULL, 0, NULL, 0},
+     NULL, 0, args_350, 5, NULL, 0, NULL, 0},
     {"zlexcount", "Count the number of members in a sorted set between a given lexicographical range", "2.8.9", "sorted-set", "O(log(N)) with N being the number of elements in the sorted set.", 0, NULL, NULL,
-     NULL, 0, args_349, 3, NULL, 0, NULL, 0},
+     NULL, 0, args_351, 3, NULL, 0, NULL, 0},
     {"zmpop", "Remove and return members with scores in a sorted set", "7.0.0", "sorted-set", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
-     NULL, 0, args_351, 4, NULL, 0, NULL, 0},
+     NULL, 0, args_353, 4, NULL, 0, NULL, 0},
     {"zmscore", "Get the score associated with the given members in a sorted set", "6.2.0", "sorted-set", "O(N) where N is the number of members being requested.", 0, NULL, NULL,
-     NULL, 0, args_352, 2, NULL, 0, NULL, 0},
-    {"zpopmax", "Remove and return members with the highest scores in a sorted set", "5.0.0", "sorted-set", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
-     NULL, 0, args_353, 2, NULL, 0, NULL, 0},
-    {"zpopmin", "Remove and return members with the lowest scores in a sorted set", "5.0.0", "sorted-set", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
      NULL, 0, args_354, 2, NULL, 0, NULL, 0},
+    {"zpopmax", "Remove and return members with the highest scores in a sorted set", "5.0.0", "sorted-set", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
+     NULL, 0, args_355, 2, NULL, 0, NULL, 0},
+    {"zpopmin", "Remove and return members with the lowest scores in a sorted set", "5.0.0", "sorted-set", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", 0, NULL, NULL,
+     NULL, 0, args_356, 2, NULL, 0, NULL, 0},
     {"zrandmember", "Get one or multiple random elements from a sorted set", "6.2.0", "sorted-set", "O(N) where N is the number of elements returned", 0, NULL, NULL,
-     NULL, 0, args_356, 2, tips_357, 1, NULL, 0},
+     NULL, 0, args_358, 2, tips_359, 1, NULL, 0},
     {"zrange", "Return a range of members in a sorted set", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", 0, NULL, NULL,
-     history_361, 1, args_360, 7, NULL, 0, NULL, 0},
+     history_363, 1, args_362, 7, NULL, 0, NULL, 0},
     {"zrangebylex", "Return a range of members in a sorted set, by lexicographical range", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `BYLEX` argument",
-     NULL, 0, args_363, 4, NULL, 0, NULL, 0},
+     NULL, 0, args_365, 4, NULL, 0, NULL, 0},
     {"zrangebyscore", "Return a range of members in a sorted set, by score", "1.0.5", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `BYSCORE` argument",
-     history_366, 1, args_365, 5, NULL, 0, NULL, 0},
+     history_368, 1, args_367, 5, NULL, 0, NULL, 0},
     {"zrangestore", "Store a range of members from sorted set into another key", "6.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", 0, NULL, NULL,
-     NULL, 0, args_369, 7, NULL, 0, NULL, 0},
+     NULL, 0, args_371, 7, NULL, 0, NULL, 0},
     {"zrank", "Determine the index of a member in a sorted set", "2.0.0", "sorted-set", "O(log(N))", 0, NULL, NULL,
-     NULL, 0, args_370, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_372, 2, NULL, 0, NULL, 0},
     {"zrem", "Remove one or more members from a sorted set", "1.2.0", "sorted-set", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", 0, NULL, NULL,
-     history_372, 1, args_371, 2, NULL, 0, NULL, 0},
+     history_374, 1, args_373, 2, NULL, 0, NULL, 0},
     {"zremrangebylex", "Remove all members in a sorted set between the given lexicographical range", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
-     NULL, 0, args_373, 3, NULL, 0, NULL, 0},
-    {"zremrangebyrank", "Remove all members in a sorted set within the given indexes", "2.0.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
-     NULL, 0, args_374, 3, NULL, 0, NULL, 0},
-    {"zremrangebyscore", "Remove all members in a sorted set within the given scores", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
      NULL, 0, args_375, 3, NULL, 0, NULL, 0},
+    {"zremrangebyrank", "Remove all members in a sorted set within the given indexes", "2.0.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
+     NULL, 0, args_376, 3, NULL, 0, NULL, 0},
+    {"zremrangebyscore", "Remove all members in a sorted set within the given scores", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", 0, NULL, NULL,
+     NULL, 0, args_377, 3, NULL, 0, NULL, 0},
     {"zrevrange", "Return a range of members in a sorted set, by index, with scores ordered from high to low", "1.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` argument",
-     NULL, 0, args_376, 4, NULL, 0, NULL, 0},
-    {"zrevrangebylex", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments",
      NULL, 0, args_378, 4, NULL, 0, NULL, 0},
+    {"zrevrangebylex", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", "2.8.9", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments",
+     NULL, 0, args_380, 4, NULL, 0, NULL, 0},
     {"zrevrangebyscore", "Return a range of members in a sorted set, by score, with scores ordered from high to low", "2.2.0", "sorted-set", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", CMD_DOC_DEPRECATED, "6.2.0", "`ZRANGE` with the `REV` and `BYSCORE` arguments",
-     history_381, 1, args_380, 5, NULL, 0, NULL, 0},
+     history_383, 1, args_382, 5, NULL, 0, NULL, 0},
     {"zrevrank", "Determine the index of a member in a sorted set, with scores ordered from high to low", "2.0.0", "sorted-set", "O(log(N))", 0, NULL, NULL,
-     NULL, 0, args_382, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_384, 2, NULL, 0, NULL, 0},
     {"zscan", "Incrementally iterate sorted sets elements and associated scores", "2.8.0", "sorted-set", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", 0, NULL, NULL,
-     NULL, 0, args_383, 4, tips_384, 1, NULL, 0},
+     NULL, 0, args_385, 4, tips_386, 1, NULL, 0},
     {"zscore", "Get the score associated with the given member in a sorted set", "1.2.0", "sorted-set", "O(1)", 0, NULL, NULL,
-     NULL, 0, args_385, 2, NULL, 0, NULL, 0},
+     NULL, 0, args_387, 2, NULL, 0, NULL, 0},
     {"zunion", "Add multiple sorted sets", "6.2.0", "sorted-set", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
-     NULL, 0, args_387, 5, NULL, 0, NULL, 0},
-    {"zunionstore", "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "sorted-set", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
      NULL, 0, args_389, 5, NULL, 0, NULL, 0},
+    {"zunionstore", "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "sorted-set", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", 0, NULL, NULL,
+     NULL, 0, args_391, 5, NULL, 0, NULL, 0},
 };
 
 #define NDOCS ((int)(sizeof(docs) / sizeof(docs[0])))

@@ -20,6 +20,7 @@
 #include "server/cmd_handlers.h"
 #include "server/config.h"
 #include "server/dispatch.h"
+#include "server/failover.h"
 #include "server/persist.h"
 #include "server/propagate.h"
 #include "server/repl_backlog.h"
@@ -60,6 +61,7 @@ typedef struct repl_replica {
     bool diskless;       /* A target of the running transfer to sockets. */
     bool wait_ack;       /* The stream waits for its first ACK (diskless). */
     int64_t stall_ms;    /* Diskless: its output above PUMP_HIGH since, 0 if not. */
+    uint64_t ack_seq;    /* R.ack_seq at the last ACK. */
 } repl_replica_t;
 
 /* A client blocked in WAIT. */
@@ -84,6 +86,7 @@ static struct {
     client_t **resume;       /* WAIT clients answered, resumed at the safe point. */
     int nresume, resume_cap;
     bool getack;
+    uint64_t ack_seq;        /* REPLCONF ACKs received, for FAILOVER. */
     bool following;          /* A replica: the backlog takes the primary's stream. */
     bool timer_init;
     uv_timer_t timer;
@@ -885,6 +888,13 @@ static void sync_common(client_t *c, bool psync)
 {
     if (c->flags & CLIENT_REPLICA)
         return;
+    /* PSYNC <replid> <offset> FAILOVER: the primary hands over to us. */
+    if (psync && c->argc > 3 && arg_is(&c->argv[3], "failover") && !failover_psync_request(c))
+        return;
+    if (failover_state() != FAILOVER_NONE) {
+        reply_error(&c->reply, "NOMASTERLINK Can't SYNC while failing over");
+        return;
+    }
     if (R.following && !replica_link_up()) {
         reply_error(&c->reply, "NOMASTERLINK Can't SYNC while not connected with my master");
         return;
@@ -939,8 +949,10 @@ static void replconf_ack(client_t *c, const arg_t *val)
     /* After a diskless transfer the stream starts once the replica has
      * loaded the snapshot and says so. */
     r->wait_ack = false;
+    r->ack_seq = ++R.ack_seq;
     if (!TAILQ_EMPTY(&R.waiters))
         check_waiters();
+    failover_replica_acked();
 }
 
 /* One option of REPLCONF; returns false after replying with an error. */
@@ -1038,6 +1050,20 @@ static void arm_timer(void)
     }
 }
 
+/* The WAIT client was answered: it resumes at the next safe point. */
+static void waiter_done(repl_waiter_t *w)
+{
+    client_t *c = w->c;
+    TAILQ_REMOVE(&R.waiters, w, link);
+    alloc_free(w);
+    c->flags &= ~CLIENT_BLOCKED;
+    if (R.nresume == R.resume_cap) {
+        R.resume_cap = R.resume_cap ? R.resume_cap * 2 : 8;
+        R.resume = alloc_realloc(R.resume, sizeof(*R.resume) * (size_t)R.resume_cap);
+    }
+    R.resume[R.nresume++] = c;
+}
+
 /* Answers the WAIT clients whose replicas acknowledged enough or whose
  * timeout passed; they resume at the next safe point. */
 static void check_waiters(void)
@@ -1049,16 +1075,19 @@ static void check_waiters(void)
         int n = acked_replicas(w->offset);
         if (n < w->numreplicas && (w->deadline_ms == 0 || now < w->deadline_ms))
             continue;
-        client_t *c = w->c;
-        TAILQ_REMOVE(&R.waiters, w, link);
-        alloc_free(w);
-        c->flags &= ~CLIENT_BLOCKED;
-        reply_int(&c->reply, n);
-        if (R.nresume == R.resume_cap) {
-            R.resume_cap = R.resume_cap ? R.resume_cap * 2 : 8;
-            R.resume = alloc_realloc(R.resume, sizeof(*R.resume) * (size_t)R.resume_cap);
-        }
-        R.resume[R.nresume++] = c;
+        reply_int(&w->c->reply, n);
+        waiter_done(w);
+    }
+    arm_timer();
+}
+
+void repl_unblock_waiters(const char *error)
+{
+    repl_waiter_t *w;
+    while ((w = TAILQ_FIRST(&R.waiters)) != NULL) {
+        reply_error(&w->c->reply, error);
+        w->c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+        waiter_done(w);
     }
     arm_timer();
 }
@@ -1182,12 +1211,51 @@ str_t *repl_info(str_t *s)
     uint64_t first = R.backlog != NULL ? R.backlog->first : 0;
     uint64_t hist = R.backlog != NULL ? repl_backlog_histlen(R.backlog) : 0;
     return str_catfmt(s,
-                      "master_failover_state:no-failover\r\nmaster_replid:%s\r\n"
+                      "master_failover_state:%s\r\nmaster_replid:%s\r\n"
                       "master_replid2:%s\r\nmaster_repl_offset:%lld\r\nsecond_repl_offset:%lld\r\n"
                       "repl_backlog_active:%d\r\nrepl_backlog_size:%lld\r\n"
                       "repl_backlog_first_byte_offset:%llu\r\nrepl_backlog_histlen:%llu\r\n",
-                      srv.replid, srv.replid2, R.offset, R.second_offset, R.backlog != NULL,
+                      failover_state_name(), srv.replid, srv.replid2, R.offset, R.second_offset,
+                      R.backlog != NULL,
                       cfg.repl_backlog_size, (unsigned long long)first, (unsigned long long)hist);
+}
+
+/* ---- FAILOVER's view ----------------------------------------------------------- */
+
+repl_replica_view_t *repl_replicas_list(int *n)
+{
+    repl_replica_view_t *list = alloc_calloc(sizeof(*list) * (size_t)(R.nreplicas + 1));
+    int i = 0;
+    repl_replica_t *r;
+    TAILQ_FOREACH(r, &R.replicas, link)
+    {
+        repl_replica_view_t *v = &list[i++];
+        char ip[64];
+        snprintf(v->ip, sizeof(v->ip), "%s", replica_ip(r, ip, sizeof(ip)));
+        v->port = r->port;
+        v->online = r->state == REPLICA_ONLINE;
+        v->ack_off = r->ack_off;
+        v->ack_seq = r->ack_seq;
+    }
+    *n = i;
+    return list;
+}
+
+int repl_replica_count(void)
+{
+    return R.nreplicas;
+}
+
+uint64_t repl_ack_seq(void)
+{
+    return R.ack_seq;
+}
+
+void repl_feed_getack(void)
+{
+    static const char getack[] = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
+    if (R.backlog != NULL)
+        feed(getack, sizeof(getack) - 1);
 }
 
 /* ---- gates and periodic work --------------------------------------------------- */
@@ -1239,6 +1307,7 @@ void repl_shutdown(void)
     alloc_free(R.resume);
     R.resume = NULL;
     R.nresume = R.resume_cap = 0;
+    failover_shutdown();
 }
 
 static void feed_ping(void)
@@ -1267,12 +1336,15 @@ void repl_cron(void)
     int64_t now = clock_mono_ms();
     cron_backlog(now);
     start_full_sync();
-    /* A replica's replicas get its primary's PINGs in the stream. */
+    failover_cron();
+    /* A replica's replicas get its primary's PINGs in the stream. While
+     * FAILOVER holds writes, a PING would move the offset its replicas
+     * must reach. */
     if (R.nreplicas == 0 || R.backlog == NULL || R.following)
         return;
     cron_replicas(now);
     long long period = option_ll("repl-ping-replica-period", 10);
-    if (now - R.last_ping_ms >= period * 1000) {
+    if (!srv.pause_failover && now - R.last_ping_ms >= period * 1000) {
         R.last_ping_ms = now;
         feed_ping();
     }
@@ -1285,13 +1357,15 @@ void repl_before_flush(void)
             client_command_done(R.resume[i]);
     }
     R.nresume = 0;
+    failover_before_flush();
     if (R.backlog == NULL)
         return;
-    if (R.getack && !TAILQ_EMPTY(&R.waiters)) {
-        static const char getack[] = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
-        feed(getack, sizeof(getack) - 1);
-    }
-    R.getack = false;
+    /* WAIT's GETACK waits while FAILOVER holds writes, as Redis does for
+     * any pause. */
+    if (R.getack && !TAILQ_EMPTY(&R.waiters) && !srv.pause_failover)
+        repl_feed_getack();
+    if (!srv.pause_failover)
+        R.getack = false;
     dl_resume();
     repl_replica_t *r, *tmp;
     for (r = TAILQ_FIRST(&R.replicas); r != NULL; r = tmp) {

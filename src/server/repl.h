@@ -79,8 +79,30 @@ void repl_adopt_history(const char *replid, long long offset);
 void repl_shift_replid(const char *newid);
 /* The history saved in an RDB file, at start-up. */
 void repl_restore_history(const char *replid, long long offset);
+/* Answers every WAIT client with error and closes it after the reply
+ * (this instance becomes a replica). */
+void repl_unblock_waiters(const char *error);
 /* Drops every replica of this instance (they reconnect and resync). */
 void repl_drop_replicas(const char *why);
 bool repl_has_backlog(void);
+
+/*
+ * For FAILOVER (server/failover.c): the replicas as the primary sees them
+ * (an array the caller frees with alloc_free, *n entries); how many are
+ * attached in any state; a counter bumped by every REPLCONF ACK (each
+ * replica's ack_seq is its value at the replica's last ACK); REPLCONF
+ * GETACK fed into the stream now.
+ */
+typedef struct repl_replica_view {
+    char ip[64];
+    long long port;
+    bool online;
+    long long ack_off;
+    uint64_t ack_seq;
+} repl_replica_view_t;
+repl_replica_view_t *repl_replicas_list(int *n);
+int repl_replica_count(void);
+uint64_t repl_ack_seq(void);
+void repl_feed_getack(void);
 
 #endif

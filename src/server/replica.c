@@ -22,6 +22,7 @@
 #include "server/cmd_handlers.h"
 #include "server/config.h"
 #include "server/dispatch.h"
+#include "server/failover.h"
 #include "server/persist.h"
 #include "server/repl.h"
 #include "server/replica_load.h"
@@ -257,7 +258,9 @@ static void link_connect(void)
 static void send_psync(void)
 {
     char off[32];
-    const char *argv[3] = {"PSYNC", "?", "-1"};
+    /* A primary handing over to its replica (FAILOVER) asks it to take
+     * over with a fourth argument. */
+    const char *argv[4] = {"PSYNC", "?", "-1", "FAILOVER"};
     if (L.have_history) {
         snprintf(off, sizeof(off), "%lld", repl_master_offset() + 1);
         argv[1] = srv.replid;
@@ -267,7 +270,7 @@ static void send_psync(void)
     } else {
         log_msg(LOG_LEVEL_NOTICE, "Partial resynchronization not possible (no cached master)");
     }
-    send_command(L.conn, 3, argv);
+    send_command(L.conn, failover_state() == FAILOVER_IN_PROGRESS ? 4 : 3, argv);
 }
 
 /* Sends the command of the current step, skipping steps that do not apply. */
@@ -348,22 +351,30 @@ static bool take_line(char *line, size_t cap)
 static void full_resync(const char *line);
 static void partial_resync(const char *line);
 
-/* The reply to PSYNC. */
+/* The reply to PSYNC. A PSYNC FAILOVER that is refused (even with "try
+ * later") ends the failover: this instance is a primary again. */
 static void psync_reply(const char *line)
 {
+    char msg[LINE_MAX_LEN + 64];
     if (strncmp(line, "+FULLRESYNC", 11) == 0) {
+        failover_psync_result(true);
         full_resync(line);
-    } else if (strncmp(line, "+CONTINUE", 9) == 0) {
+        return;
+    }
+    if (strncmp(line, "+CONTINUE", 9) == 0) {
+        failover_psync_result(true);
         partial_resync(line);
-    } else if (strncmp(line, "-NOMASTERLINK", 13) == 0 || strncmp(line, "-LOADING", 8) == 0) {
+        return;
+    }
+    if (strncmp(line, "-NOMASTERLINK", 13) == 0 || strncmp(line, "-LOADING", 8) == 0) {
         log_msg(LOG_LEVEL_NOTICE, "Master is currently unable to PSYNC but should be in the "
                                   "future: %s", line);
         link_lost(NULL);
     } else {
-        char msg[LINE_MAX_LEN + 64];
         snprintf(msg, sizeof(msg), "Unexpected reply to PSYNC from master: %s", line);
         link_lost(msg);
     }
+    failover_psync_result(false);
 }
 
 /* One reply of the handshake; returns false when the link was given up. */
@@ -987,21 +998,64 @@ const char *replica_refusal(const client_t *c, const cmd_t *cmd, uint64_t flags)
 
 /* ---- REPLICAOF -------------------------------------------------------------- */
 
+void replica_promote(void)
+{
+    if (!replica_following)
+        return;
+    unfollow();
+    replica_following = false;
+    log_set_role('M');
+    db_env.replica_mode = false;
+    alloc_free(cfg.replicaof_host);
+    cfg.replicaof_host = NULL;
+    cfg.replicaof_port = 0;
+    /* Our replicas continue with +CONTINUE under the new ID. */
+    repl_shift_replid(NULL);
+    repl_set_following(false);
+    repl_drop_replicas("this instance is now a primary");
+}
+
+void replica_set_primary(const char *host, size_t n, long long port, bool keep_replicas)
+{
+    /* What this instance holds is a history a new primary may continue. */
+    L.have_history = true;
+    if (replica_following) {
+        unfollow();
+    } else {
+        L.master_db = 0;
+        log_msg(LOG_LEVEL_NOTICE, "Before turning into a replica, using my own master "
+                                  "parameters to synthesize a cached master: I may be able to "
+                                  "synchronize with the new master with just a partial "
+                                  "transfer.");
+    }
+    alloc_free(cfg.replicaof_host);
+    char *copy = alloc_malloc(n + 1);
+    memcpy(copy, host, n);
+    copy[n] = '\0';
+    cfg.replicaof_host = copy;
+    cfg.replicaof_port = port;
+    static const char unblocked[] = "UNBLOCKED force unblock from blocking operation, "
+                                    "instance state changed (master -> replica?)";
+    blocking_unblock_all(unblocked);
+    repl_unblock_waiters(unblocked);
+    if (!keep_replicas)
+        repl_drop_replicas("this instance follows a new primary");
+    follow();
+    /* Connect now rather than at the next cron pass: a FAILOVER holds
+     * writes until the new primary accepts us. */
+    L.next_attempt_ms = clock_mono_ms() + RETRY_MS;
+    link_connect();
+}
+
 static void replicaof(client_t *c)
 {
+    if (failover_state() != FAILOVER_NONE) {
+        reply_error(&c->reply, "ERR REPLICAOF not allowed while failing over.");
+        return;
+    }
     if (arg_is(&c->argv[1], "no") && arg_is(&c->argv[2], "one")) {
         if (replica_following) {
-            unfollow();
-            replica_following = false;
-            log_set_role('M');
-            db_env.replica_mode = false;
-            alloc_free(cfg.replicaof_host);
-            cfg.replicaof_host = NULL;
-            cfg.replicaof_port = 0;
-            /* Our replicas continue with +CONTINUE under the new ID. */
-            repl_shift_replid(NULL);
-            repl_set_following(false);
-            repl_drop_replicas("this instance is now a primary");
+            replica_promote();
             str_t *info = client_info_line(str_new_cap(256), c);
             log_msg(LOG_LEVEL_NOTICE, "MASTER MODE enabled (user request from '%s')", info->buf);
             str_free(info);
@@ -1022,22 +1076,7 @@ static void replicaof(client_t *c)
         reply_status(&c->reply, "OK Already connected to specified master");
         return;
     }
-    /* What this instance holds is a history a new primary may continue. */
-    L.have_history = true;
-    if (replica_following)
-        unfollow();
-    else
-        L.master_db = 0;
-    alloc_free(cfg.replicaof_host);
-    char *host = alloc_malloc(c->argv[1].n + 1);
-    memcpy(host, c->argv[1].p, c->argv[1].n);
-    host[c->argv[1].n] = '\0';
-    cfg.replicaof_host = host;
-    cfg.replicaof_port = port;
-    blocking_unblock_all("UNBLOCKED force unblock from blocking operation, instance state "
-                         "changed (master -> replica?)");
-    repl_drop_replicas("this instance follows a new primary");
-    follow();
+    replica_set_primary(c->argv[1].p, c->argv[1].n, port, false);
     str_t *info = client_info_line(str_new_cap(256), c);
     log_msg(LOG_LEVEL_NOTICE, "REPLICAOF %s:%lld enabled (user request from '%s')",
             cfg.replicaof_host, port, info->buf);

@@ -52,6 +52,16 @@ void replica_applied(client_t *c, const char *p, size_t n);
 void replica_client_free(client_t *c);
 void replica_getack(client_t *c);
 
+/* Stops following and becomes a primary that continues the history under a
+ * new replication ID (the old one stays valid up to the current offset);
+ * its replicas are dropped to learn the new ID. A no-op on a primary. The
+ * caller logs why. */
+void replica_promote(void);
+/* Follows host:port (n bytes, copied). keep_replicas: this instance's
+ * replicas stay attached and continue from its backlog (FAILOVER); else
+ * they are dropped (REPLICAOF). */
+void replica_set_primary(const char *host, size_t n, long long port, bool keep_replicas);
+
 /* ROLE and the replica lines of INFO replication. */
 void replica_role(client_t *c);
 str_t *replica_info(str_t *s);

@@ -336,7 +336,9 @@ static void cron_cb(uv_timer_t *t)
         srv.stat_peak_memory = (int64_t)used;
         srv.stat_peak_time = clock_wall_ms() / 1000;
     }
-    if (cfg.active_expire_enabled)
+    /* Keys expiring while FAILOVER holds writes would move the offset the
+     * target replica must reach; they are deleted once it ends. */
+    if (cfg.active_expire_enabled && !srv.pause_failover)
         db_active_expire(srv.dbs, srv.ndbs, 25000 / (cfg.hz > 0 ? cfg.hz : 10));
     db_cron_tables(srv.dbs, srv.ndbs);
     close_timed_out_clients(now);
@@ -651,9 +653,10 @@ void server_latency_reset_all(void)
 
 bool server_pause_blocks(const client_t *c, const cmd_t *cmd)
 {
-    if (srv.pause_end_ms == 0 || (c->flags & (CLIENT_REPLICA | CLIENT_MASTER)))
+    bool client_pause = srv.pause_end_ms != 0;
+    if ((!client_pause && !srv.pause_failover) || (c->flags & (CLIENT_REPLICA | CLIENT_MASTER)))
         return false;
-    if (srv.pause_all)
+    if (client_pause && srv.pause_all)
         return true;
     /* WRITE pauses block writes and commands that may replicate. */
     return (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)) != 0;
@@ -662,6 +665,11 @@ bool server_pause_blocks(const client_t *c, const cmd_t *cmd)
 void server_unpause_clients(void)
 {
     srv.pause_end_ms = 0;
+    server_resume_paused();
+}
+
+void server_resume_paused(void)
+{
     client_t *c, *tmp;
     for (c = TAILQ_FIRST(&srv.clients); c != NULL; c = tmp) {
         tmp = TAILQ_NEXT(c, link);

@@ -96,6 +96,9 @@ typedef struct server {
     /* Client pause (CLIENT PAUSE). */
     int64_t pause_end_ms; /* Monotonic ms; 0 = not paused. */
     bool pause_all;       /* ALL vs WRITE. */
+    /* FAILOVER holds writes (as a WRITE pause) until it ends; CLIENT
+     * UNPAUSE does not lift it (server/failover.c). */
+    bool pause_failover;
 
     /* Counters for INFO stats. */
     uint64_t stat_connections;
@@ -173,6 +176,10 @@ int server_latency_reset(const char *event);
 bool server_pause_blocks(const client_t *c, const cmd_t *cmd);
 /* Called when the pause ends or a client may continue. */
 void server_unpause_clients(void);
+/* Runs the commands of paused clients again (those still held by a pause
+ * wait again): after a pause other than CLIENT PAUSE ended. Call it at a
+ * safe point, never from inside a command. */
+void server_resume_paused(void);
 
 /* Feeds MONITOR clients with a command. */
 void server_feed_monitors(client_t *c, int dbid, int argc, const arg_t *argv);

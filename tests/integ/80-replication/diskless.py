@@ -137,6 +137,8 @@ t.is_(keys_equal(p, r1), None, "key by key equal after the diskless sync")
 t.ok(not os.path.exists(os.path.join(prim.dir, "dump.rdb")), "no RDB file written")
 t.ok("receiving streamed RDB from master with EOF" in rep1.log_text(),
      "the replica received the EOF format")
+# The replica can be in sync before the primary has reaped the child.
+waits(lambda: persistence(p)["rdb_bgsave_in_progress"] == 0, 10, "child reaped")
 pi = persistence(p)
 t.ok(pi["rdb_saves"] == 0 and pi["rdb_last_bgsave_status"] == "ok"
      and pi["rdb_bgsave_in_progress"] == 0 and pi["rdb_last_bgsave_time_sec"] >= 0,
@@ -218,6 +220,8 @@ t.is_(forks(p), 1, "one fork")
 log = prim.log_text()
 t.ok("Connection with replica" in log and "killing fork child" not in log,
      "the dead replica was dropped, the child went on")
+# The first transfer's child must be gone, or the wait below would see it.
+waits(lambda: persistence(p)["rdb_bgsave_in_progress"] == 0, 10, "first child reaped")
 repC = replica_of(prim)
 waits(lambda: persistence(p)["rdb_bgsave_in_progress"] == 1, 10, "second transfer")
 time.sleep(0.5)
