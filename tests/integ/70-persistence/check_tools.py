@@ -60,10 +60,13 @@ def norm(text):
 
 def rdb_view(lines, counts=True):
     """An RDB report without the error's reason and additional info (and,
-    for corrupt rather than cut files, without the counts: the reader
-    validates values more deeply than Redis does by default)."""
+    for corrupt rather than cut files, without the counts and the progress
+    lines: the reader validates values more deeply than Redis does by
+    default, so it can stop at a damaged value that Redis reads past)."""
     out, in_error = [], False
     for line in lines:
+        if not counts and line.startswith("[offset") and "Checking RDB file" not in line:
+            continue
         if line == "--- RDB ERROR DETECTED ---":
             in_error = True
             out.append(line)
