@@ -28,11 +28,14 @@ __attribute__((constructor)) static void crc64_init_tables(void)
                           table[0][table[k - 1][b] & 0xff];
 }
 
+/* One unaligned little-endian load (a single instruction on x86). */
 static uint64_t load_le64(const unsigned char *p)
 {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; --i)
-        v = v << 8 | p[i];
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
     return v;
 }
 

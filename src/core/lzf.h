@@ -5,7 +5,8 @@
  * a back-reference: its top three bits plus 2 give the length (the value 7
  * means one more byte follows whose value is added), and its low five bits
  * with the next byte give the distance back from the output position, minus
- * one. Callers own both buffers; nothing is allocated here.
+ * one. Callers own both buffers; only a compression context (its match
+ * table, reused between calls) is allocated, by lzf_ctx_new.
  */
 #ifndef RH_CORE_LZF_H
 #define RH_CORE_LZF_H
@@ -19,6 +20,16 @@
  * fast and deterministic, not optimal.
  */
 size_t lzf_compress(const void *in, size_t in_len, void *out, size_t out_cap);
+
+/* A compression context: a larger match table than lzf_compress can keep on
+ * its stack, never cleared between calls. Not shared between threads. */
+typedef struct lzf_ctx lzf_ctx_t;
+lzf_ctx_t *lzf_ctx_new(void);
+void lzf_ctx_free(lzf_ctx_t *ctx);
+/* lzf_compress through ctx: the same contract and parse, no per-call table
+ * set-up, and a larger table (up to 2^16 slots), so fewer missed matches. */
+size_t lzf_compress_ctx(lzf_ctx_t *ctx, const void *in, size_t in_len, void *out,
+                        size_t out_cap);
 
 /*
  * Decompresses in_len bytes of in into out (out_cap bytes). Returns the

@@ -261,3 +261,9 @@ intset_t *intset_from_blob(const void *p, size_t n)
     REQUIRE(intset_validate(p, n, false));
     return alloc_memdup(p, n);
 }
+
+intset_t *intset_adopt_blob(void *blob, size_t n)
+{
+    REQUIRE(intset_validate(blob, n, false));
+    return blob;
+}

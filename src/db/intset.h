@@ -59,5 +59,8 @@ size_t intset_blob_len(const intset_t *is);
 bool intset_validate(const void *p, size_t n, bool deep);
 /* A copy of a blob that passed intset_validate. */
 intset_t *intset_from_blob(const void *p, size_t n);
+/* The intset that is blob itself (n bytes from alloc_malloc that passed
+ * intset_validate), taking ownership of it: no copy. */
+intset_t *intset_adopt_blob(void *blob, size_t n);
 
 #endif

@@ -302,6 +302,28 @@ void db_add(db_t *db, key_ref_t key, obj_t *val)
         db_env.modified(db, e->key);
 }
 
+bool db_add_new(db_t *db, key_ref_t key, obj_t *val, int64_t expire_ms)
+{
+    key_tmp_t t;
+    const str_t *s = key_tmp_make(&t, key);
+    dict_entry_t *e = dict_add_embedded(db->keys, s, sizeof(str_t) + key.n + 1, NULL);
+    key_tmp_done(&t);
+    if (e == NULL)
+        return false;
+    init_clock(val);
+    e->v.val = val;
+    if (expire_ms != -1) {
+        dict_entry_t *x = dict_add_raw(db->expires, e->key, NULL);
+        INSIST(x != NULL);
+        x->v.s64 = expire_ms;
+    }
+    if (db_env.added != NULL)
+        db_env.added(db, e->key);
+    if (db_env.modified != NULL)
+        db_env.modified(db, e->key);
+    return true;
+}
+
 void db_overwrite(db_t *db, key_ref_t key, obj_t *val)
 {
     dict_entry_t *e = find_entry(db->keys, key);

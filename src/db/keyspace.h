@@ -106,6 +106,10 @@ size_t db_key_mem_usage(db_t *db, key_ref_t key);
 
 /* Adds a key that does not exist; takes val. */
 void db_add(db_t *db, key_ref_t key, obj_t *val);
+/* Adds key with val and its expiry (absolute ms, -1 for none) unless the
+ * key exists, with one lookup (loading). Returns false, taking nothing,
+ * when it exists. */
+bool db_add_new(db_t *db, key_ref_t key, obj_t *val, int64_t expire_ms);
 /* Replaces the value of an existing key, keeping its TTL; takes val. */
 void db_overwrite(db_t *db, key_ref_t key, obj_t *val);
 /* Replaces the value of an existing key with val holding the same data in

@@ -83,7 +83,9 @@ void rdb_writer_init(rdb_writer_t *w, rdb_write_fn *fn, void *ctx)
 void rdb_writer_destroy(rdb_writer_t *w)
 {
     alloc_free(w->zbuf);
+    lzf_ctx_free(w->zctx);
     w->zbuf = NULL;
+    w->zctx = NULL;
     w->zcap = 0;
 }
 
@@ -174,7 +176,11 @@ static bool w_try_lzf(rdb_writer_t *w, const void *p, size_t n)
         w->zbuf = alloc_malloc(cap);
         w->zcap = cap;
     }
-    size_t c = lzf_compress(p, n, w->zbuf, cap);
+    /* The context (its match table) is made on first use and then serves
+     * every string of the writer. */
+    if (w->zctx == NULL)
+        w->zctx = lzf_ctx_new();
+    size_t c = lzf_compress_ctx(w->zctx, p, n, w->zbuf, cap);
     if (c == 0)
         return false;
     w_lzf_blob(w, w->zbuf, c, n);
@@ -466,15 +472,18 @@ void rdb_reader_init(rdb_reader_t *r, rdb_read_fn *fn, void *ctx)
     r->buf = alloc_malloc(r->cap);
     r->limit = UINT64_MAX;
     r->verify_checksum = true;
+    r->deep_check = true;
 }
 
 void rdb_reader_init_mem(rdb_reader_t *r, const void *p, size_t n)
 {
     memset(r, 0, sizeof(*r));
     r->p = p;
+    r->crc_from = p;
     r->avail = n;
     r->limit = n;
     r->verify_checksum = true;
+    r->deep_check = true;
 }
 
 void rdb_reader_destroy(rdb_reader_t *r)
@@ -515,35 +524,55 @@ static uint64_t remaining(const rdb_reader_t *r)
     return r->limit == UINT64_MAX ? UINT64_MAX : r->limit - r->offset;
 }
 
+/* Folds the bytes consumed from the buffer since the last call into the
+ * CRC: once per buffer rather than once per small read. */
+static void crc_sync(rdb_reader_t *r)
+{
+    if (r->crc_from != NULL && r->p > r->crc_from)
+        r->crc = crc64(r->crc, r->crc_from, (size_t)(r->p - r->crc_from));
+    r->crc_from = r->p;
+}
+
 static int fill(rdb_reader_t *r)
 {
     if (r->avail > 0)
         return 0;
     if (r->read == NULL)
         return fail_eof(r);
+    crc_sync(r);
     long got = r->read(r->ctx, r->buf, r->cap);
     if (got < 0)
         return rdb_reader_fail(r, (int)got, "read error: %s", strerror((int)-got));
     if (got == 0)
         return fail_eof(r);
     r->p = r->buf;
+    r->crc_from = r->buf;
     r->avail = (size_t)got;
     return 0;
+}
+
+static void consume(rdb_reader_t *r, size_t k)
+{
+    r->p += k;
+    r->avail -= k;
+    r->offset += k;
 }
 
 static int rd_bytes(rdb_reader_t *r, void *dst, size_t n)
 {
     uint8_t *d = dst;
+    if (n <= r->avail) {
+        memcpy(d, r->p, n);
+        consume(r, n);
+        return 0;
+    }
     while (n > 0) {
         int rc = fill(r);
         if (rc != 0)
             return rc;
         size_t k = n < r->avail ? n : r->avail;
         memcpy(d, r->p, k);
-        r->crc = crc64(r->crc, r->p, k);
-        r->p += k;
-        r->avail -= k;
-        r->offset += k;
+        consume(r, k);
         d += k;
         n -= k;
     }
@@ -552,6 +581,11 @@ static int rd_bytes(rdb_reader_t *r, void *dst, size_t n)
 
 static int rd_u8(rdb_reader_t *r, uint8_t *v)
 {
+    if (r->avail > 0) {
+        *v = *r->p;
+        consume(r, 1);
+        return 0;
+    }
     return rd_bytes(r, v, 1);
 }
 
@@ -642,44 +676,76 @@ static void scratch_reset(str_t **sp)
     str_setlen(*sp, 0);
 }
 
-static int rd_lzf_into(rdb_reader_t *r, str_t **sp)
+/* The lengths of an LZF string, checked against each other. */
+static int rd_lzf_lens(rdb_reader_t *r, uint64_t *clen, uint64_t *ulen)
 {
-    uint64_t clen, ulen;
-    int rc = rd_len(r, &clen);
+    int rc = rd_len(r, clen);
     if (rc == 0)
-        rc = rd_len(r, &ulen);
+        rc = rd_len(r, ulen);
     if (rc != 0)
         return rc;
-    if (clen == 0 || ulen == 0 || ulen / LZF_MAX_RATIO > clen || ulen > STRING_MAX)
+    if (*clen == 0 || *ulen == 0 || *ulen / LZF_MAX_RATIO > *clen || *ulen > STRING_MAX)
         return BAD(r, "bad LZF string lengths (%llu compressed, %llu plain)",
-                   (unsigned long long)clen, (unsigned long long)ulen);
-    scratch_reset(&r->zin);
-    rc = rd_append(r, &r->zin, clen);
-    if (rc != 0)
-        return rc;
-    *sp = str_reserve(*sp, (size_t)ulen);
-    if (lzf_decompress(r->zin->buf, (size_t)clen, (*sp)->buf, (size_t)ulen) != ulen)
-        return BAD(r, "invalid LZF compressed string");
-    str_setlen(*sp, (size_t)ulen);
+                   (unsigned long long)*clen, (unsigned long long)*ulen);
     return 0;
 }
 
-/* A string in any encoding into the scratch string *sp (integers as their
- * decimal text). */
-static int rd_string(rdb_reader_t *r, str_t **sp)
+/* The clen compressed bytes of an LZF string: in the read buffer when they
+ * are all there, else read into r->zin. Valid until the next read. Only
+ * then is the plain size allocated: at most LZF_MAX_RATIO times data that
+ * was actually read. */
+static int rd_lzf_src(rdb_reader_t *r, uint64_t clen, const uint8_t **src)
 {
-    uint64_t len, v;
-    bool enc;
+    if (clen <= r->avail) {
+        *src = r->p;
+        consume(r, (size_t)clen);
+        return 0;
+    }
+    scratch_reset(&r->zin);
+    int rc = rd_append(r, &r->zin, clen);
+    *src = (const uint8_t *)r->zin->buf;
+    return rc;
+}
+
+static int rd_lzf_decode(rdb_reader_t *r, const uint8_t *src, uint64_t clen, void *dst,
+                         size_t ulen)
+{
+    if (lzf_decompress(src, (size_t)clen, dst, ulen) != ulen)
+        return BAD(r, "invalid LZF compressed string");
+    return 0;
+}
+
+static int rd_lzf_into(rdb_reader_t *r, str_t **sp)
+{
+    uint64_t clen, ulen;
+    int rc = rd_lzf_lens(r, &clen, &ulen);
+    if (rc != 0)
+        return rc;
+    const uint8_t *src;
+    rc = rd_lzf_src(r, clen, &src);
+    if (rc != 0)
+        return rc;
+    *sp = str_reserve(*sp, (size_t)ulen);
+    rc = rd_lzf_decode(r, src, clen, (*sp)->buf, (size_t)ulen);
+    if (rc == 0)
+        str_setlen(*sp, (size_t)ulen);
+    return rc;
+}
+
+/* The rest of a string whose length byte said len (or, with enc, which
+ * special encoding), into the scratch string *sp. */
+static int rd_string_body(rdb_reader_t *r, str_t **sp, uint64_t len, bool enc)
+{
+    uint64_t v;
     scratch_reset(sp);
-    int rc = rd_len_enc(r, &len, &enc);
-    if (rc != 0 || !enc)
-        return rc != 0 ? rc : rd_append(r, sp, len);
+    if (!enc)
+        return rd_append(r, sp, len);
     if (len == ENC_LZF)
         return rd_lzf_into(r, sp);
     if (len > ENC_INT32)
         return BAD(r, "unknown string encoding %u", (unsigned)len);
     int width = 1 << len;
-    rc = rd_le(r, width, &v);
+    int rc = rd_le(r, width, &v);
     if (rc != 0)
         return rc;
     long long n = width == 1 ? (int8_t)v : width == 2 ? (int16_t)v : (int32_t)v;
@@ -688,15 +754,84 @@ static int rd_string(rdb_reader_t *r, str_t **sp)
     return 0;
 }
 
-/* A string as a new allocation of exactly its size (listpacks, intsets,
- * ziplists), which the caller owns. */
+/* A string in any encoding into the scratch string *sp (integers as their
+ * decimal text). */
+static int rd_string(rdb_reader_t *r, str_t **sp)
+{
+    uint64_t len;
+    bool enc;
+    int rc = rd_len_enc(r, &len, &enc);
+    return rc != 0 ? rc : rd_string_body(r, sp, len, enc);
+}
+
+/* Whether a plain string of len bytes may be allocated before it is read:
+ * a corrupt length must not allocate far beyond the input. */
+static bool alloc_ahead(const rdb_reader_t *r, uint64_t len)
+{
+    return len <= READ_STEP && len <= remaining(r);
+}
+
+/*
+ * A string as a new allocation of exactly its size (listpacks, intsets,
+ * ziplists), which the caller owns. Plain and LZF strings are read or
+ * decompressed straight into it.
+ */
 static int rd_blob(rdb_reader_t *r, uint8_t **out, size_t *n)
 {
-    int rc = rd_string(r, &r->s1);
+    uint64_t len, clen = 0;
+    bool enc;
+    const uint8_t *src = NULL;
+    int rc = rd_len_enc(r, &len, &enc);
+    if (rc != 0)
+        return rc;
+    bool lzf = enc && len == ENC_LZF;
+    if (lzf && ((rc = rd_lzf_lens(r, &clen, &len)) != 0 || (rc = rd_lzf_src(r, clen, &src)) != 0))
+        return rc;
+    if (lzf || (!enc && alloc_ahead(r, len))) {
+        uint8_t *b = alloc_malloc(len ? (size_t)len : 1);
+        rc = lzf ? rd_lzf_decode(r, src, clen, b, (size_t)len) : rd_bytes(r, b, (size_t)len);
+        if (rc != 0) {
+            alloc_free(b);
+            return rc;
+        }
+        *out = b;
+        *n = (size_t)len;
+        return 0;
+    }
+    rc = rd_string_body(r, &r->s1, len, enc);
     if (rc != 0)
         return rc;
     *n = r->s1->len;
     *out = alloc_memdup(r->s1->buf, r->s1->len ? r->s1->len : 1);
+    return 0;
+}
+
+/* A string value as a new str_t of exactly its size, read or decompressed
+ * straight into it; NULL in *out (and 0) for a length that may not be
+ * allocated ahead or a special encoding, which the caller reads through the
+ * scratch string after all (len and enc tell it what was read). */
+static int rd_str_direct(rdb_reader_t *r, str_t **out, uint64_t *len, bool *enc)
+{
+    uint64_t clen = 0;
+    const uint8_t *src = NULL;
+    *out = NULL;
+    int rc = rd_len_enc(r, len, enc);
+    if (rc != 0)
+        return rc;
+    bool lzf = *enc && *len == ENC_LZF;
+    if (lzf && ((rc = rd_lzf_lens(r, &clen, len)) != 0 || (rc = rd_lzf_src(r, clen, &src)) != 0))
+        return rc;
+    if (!lzf && (*enc || *len <= OBJ_EMBSTR_MAX || !alloc_ahead(r, *len)))
+        return 0;
+    str_t *s = str_new_cap((size_t)*len);
+    rc = lzf ? rd_lzf_decode(r, src, clen, s->buf, (size_t)*len)
+             : rd_bytes(r, s->buf, (size_t)*len);
+    if (rc != 0) {
+        str_free(s);
+        return rc;
+    }
+    str_setlen(s, (size_t)*len);
+    *out = s;
     return 0;
 }
 
@@ -903,7 +1038,22 @@ static int rd_legacy_blob(rdb_reader_t *r, bool zipmap, uint8_t **lp)
 
 static int load_string(rdb_reader_t *r, obj_t **out)
 {
-    int rc = rd_string(r, &r->s1);
+    uint64_t len;
+    bool enc;
+    str_t *direct;
+    int rc = rd_str_direct(r, &direct, &len, &enc);
+    if (rc != 0)
+        return rc;
+    if (direct != NULL && direct->len > OBJ_EMBSTR_MAX) {
+        *out = obj_new_raw_str(direct);
+        return 0;
+    }
+    if (direct != NULL) {
+        *out = obj_new_string(direct->buf, direct->len);
+        str_free(direct);
+        return 0;
+    }
+    rc = rd_string_body(r, &r->s1, len, enc);
     if (rc != 0)
         return rc;
     if (r->s1->len <= OBJ_EMBSTR_MAX) {
@@ -941,11 +1091,70 @@ static int load_hash_pairs(rdb_reader_t *r, obj_t **out)
     return 0;
 }
 
-/* A hash listpack (also converted from a ziplist or zipmap): validated,
- * then adopted. */
-static int adopt_hash_listpack(rdb_reader_t *r, uint8_t *lp, obj_t **out)
+/*
+ * Listpacks from a file get a structural check (every entry's encoding,
+ * length and backlen inside the blob, the count and the terminator: what
+ * every accessor relies on) and, unless r->deep_check, no more: the file's
+ * CRC-64 catches corruption before the server serves anything, as Redis
+ * does without sanitize-dump-payload. The per-entry checks of the types
+ * (duplicate fields or members, score order) run with deep_check, for
+ * legacy encodings, and whenever the load converts the value, since a
+ * conversion relies on them.
+ */
+typedef struct lp_shape {
+    size_t n;             /* Entries. */
+    size_t max_entry;     /* Bytes of the largest entry, encoding included. */
+    const uint8_t *prev;  /* The entry before, while walking. */
+} lp_shape_t;
+
+static int shape_entry(const uint8_t *p, size_t index, void *arg)
 {
-    if (thash_validate_listpack(lp, lp_bytes(lp)) != 0) {
+    lp_shape_t *sh = arg;
+    if (sh->prev != NULL && (size_t)(p - sh->prev) > sh->max_entry)
+        sh->max_entry = (size_t)(p - sh->prev);
+    sh->prev = p;
+    sh->n = index + 1;
+    return 0;
+}
+
+/* The structural check, with the entry count and an upper bound on the
+ * size of each entry's value. */
+static bool lp_shape(const uint8_t *lp, lp_shape_t *sh)
+{
+    memset(sh, 0, sizeof(*sh));
+    size_t size = lp_bytes(lp);
+    if (lp_validate(lp, size, shape_entry, sh) != 0)
+        return false;
+    if (sh->prev != NULL && (size_t)(lp + size - 1 - sh->prev) > sh->max_entry)
+        sh->max_entry = (size_t)(lp + size - 1 - sh->prev);
+    return true;
+}
+
+/* Whether count exceeds a threshold (a negative one holds nothing). */
+static bool over(size_t count, long long max)
+{
+    return max < 0 || (unsigned long long)count > (unsigned long long)max;
+}
+
+/* Checks a hash listpack; *fits tells whether it stays a listpack. */
+static bool hash_listpack_ok(const rdb_reader_t *r, const uint8_t *lp, bool deep, bool *fits)
+{
+    lp_shape_t sh;
+    if (!lp_shape(lp, &sh) || sh.n % 2 != 0)
+        return false;
+    *fits = !over(sh.n / 2, db_env.hash_max_listpack_entries) &&
+            !over(sh.max_entry, db_env.hash_max_listpack_value);
+    if (deep || r->deep_check || !*fits)
+        return thash_validate_listpack(lp, lp_bytes(lp)) == 0;
+    return true;
+}
+
+/* A hash listpack (deep: converted from a ziplist or zipmap): validated,
+ * then adopted. */
+static int adopt_hash_listpack(rdb_reader_t *r, uint8_t *lp, bool deep, obj_t **out)
+{
+    bool fits;
+    if (!hash_listpack_ok(r, lp, deep, &fits)) {
         lp_free(lp);
         return BAD(r, "invalid hash listpack");
     }
@@ -953,30 +1162,41 @@ static int adopt_hash_listpack(rdb_reader_t *r, uint8_t *lp, obj_t **out)
         lp_free(lp);
         return 0;
     }
-    *out = thash_from_listpack(lp);
+    /* The walk of thash_from_listpack finds nothing more when the largest
+     * entry, encoding included, fits the value limit, and that limit holds
+     * the text of any integer entry (at most 20 characters). */
+    *out = fits && db_env.hash_max_listpack_value >= 20 ? thash_adopt_listpack(lp)
+                                                        : thash_from_listpack(lp);
+    return 0;
+}
+
+/* A listpack blob whose header must give its size before lp_bytes can be
+ * trusted. */
+static int rd_listpack(rdb_reader_t *r, uint8_t **lp, const char *what)
+{
+    size_t n;
+    int rc = rd_blob(r, lp, &n);
+    if (rc != 0)
+        return rc;
+    if (n < LP_HDR_SIZE + 1 || get_le(*lp, 4) != n) {
+        alloc_free(*lp);
+        return BAD(r, "invalid %s listpack", what);
+    }
     return 0;
 }
 
 static int load_hash_listpack(rdb_reader_t *r, obj_t **out)
 {
     uint8_t *lp;
-    size_t n;
-    int rc = rd_blob(r, &lp, &n);
-    if (rc != 0)
-        return rc;
-    /* The header's size must match before lp_bytes can be trusted. */
-    if (n < LP_HDR_SIZE + 1 || get_le(lp, 4) != n) {
-        alloc_free(lp);
-        return BAD(r, "invalid hash listpack");
-    }
-    return adopt_hash_listpack(r, lp, out);
+    int rc = rd_listpack(r, &lp, "hash");
+    return rc != 0 ? rc : adopt_hash_listpack(r, lp, false, out);
 }
 
 static int load_hash_legacy(rdb_reader_t *r, bool zipmap, obj_t **out)
 {
     uint8_t *lp;
     int rc = rd_legacy_blob(r, zipmap, &lp);
-    return rc != 0 ? rc : adopt_hash_listpack(r, lp, out);
+    return rc != 0 ? rc : adopt_hash_listpack(r, lp, true, out);
 }
 
 static int load_set_members(rdb_reader_t *r, obj_t **out)
@@ -1005,17 +1225,26 @@ static int load_set_members(rdb_reader_t *r, obj_t **out)
 
 static int load_set_intset(rdb_reader_t *r, obj_t **out)
 {
-    int rc = rd_string(r, &r->s1);
+    uint8_t *p;
+    size_t n;
+    int rc = rd_blob(r, &p, &n);
     if (rc != 0)
         return rc;
-    const uint8_t *p = (const uint8_t *)r->s1->buf;
-    size_t n = r->s1->len;
-    if (n == 8 && get_le(p + 4, 4) == 0)
+    if (n == 8 && get_le(p + 4, 4) == 0) {
+        alloc_free(p);
         return 0;
-    if (!intset_validate(p, n, true))
+    }
+    /* Order matters for lookups, not for memory safety: it is checked when
+     * asked to, or when the set is converted. */
+    bool ok = intset_validate(p, n, false);
+    if (ok && (r->deep_check || over(get_le(p + 4, 4), db_env.set_max_intset_entries)))
+        ok = intset_validate(p, n, true);
+    if (!ok) {
+        alloc_free(p);
         return BAD(r, "invalid intset");
+    }
     tset_register();
-    obj_t *o = obj_new(OBJ_SET, OBJ_ENC_INTSET, intset_from_blob(p, n));
+    obj_t *o = obj_new(OBJ_SET, OBJ_ENC_INTSET, intset_adopt_blob(p, n));
     if (intset_len(o->ptr) > (uint64_t)db_env.set_max_intset_entries)
         tset_convert_to_ht(o);
     *out = o;
@@ -1047,9 +1276,19 @@ static int load_zset_pairs(rdb_reader_t *r, bool binary, obj_t **out)
     return 0;
 }
 
-static int adopt_zset_listpack(rdb_reader_t *r, uint8_t *lp, obj_t **out)
+static bool zset_listpack_ok(const rdb_reader_t *r, const uint8_t *lp, bool deep)
 {
-    if (tzset_validate_listpack(lp, lp_bytes(lp)) != 0) {
+    lp_shape_t sh;
+    if (!lp_shape(lp, &sh) || sh.n % 2 != 0)
+        return false;
+    if (deep || r->deep_check || over(sh.n / 2, db_env.zset_max_listpack_entries))
+        return tzset_validate_listpack(lp, lp_bytes(lp)) == 0;
+    return true;
+}
+
+static int adopt_zset_listpack(rdb_reader_t *r, uint8_t *lp, bool deep, obj_t **out)
+{
+    if (!zset_listpack_ok(r, lp, deep)) {
         lp_free(lp);
         return BAD(r, "invalid sorted set listpack");
     }
@@ -1064,22 +1303,15 @@ static int adopt_zset_listpack(rdb_reader_t *r, uint8_t *lp, obj_t **out)
 static int load_zset_listpack(rdb_reader_t *r, obj_t **out)
 {
     uint8_t *lp;
-    size_t n;
-    int rc = rd_blob(r, &lp, &n);
-    if (rc != 0)
-        return rc;
-    if (n < LP_HDR_SIZE + 1 || get_le(lp, 4) != n) {
-        alloc_free(lp);
-        return BAD(r, "invalid sorted set listpack");
-    }
-    return adopt_zset_listpack(r, lp, out);
+    int rc = rd_listpack(r, &lp, "sorted set");
+    return rc != 0 ? rc : adopt_zset_listpack(r, lp, false, out);
 }
 
 static int load_zset_ziplist(rdb_reader_t *r, obj_t **out)
 {
     uint8_t *lp;
     int rc = rd_legacy_blob(r, false, &lp);
-    return rc != 0 ? rc : adopt_zset_listpack(r, lp, out);
+    return rc != 0 ? rc : adopt_zset_listpack(r, lp, true, out);
 }
 
 /* Ends a list load: an empty list is dropped, a failed one freed. */
@@ -1152,15 +1384,8 @@ static int load_quicklist2_node(rdb_reader_t *r, obj_t *o)
     if (container != QL_PACKED)
         return BAD(r, "unknown quicklist container %llu", (unsigned long long)container);
     uint8_t *lp;
-    size_t n;
-    rc = rd_blob(r, &lp, &n);
-    if (rc != 0)
-        return rc;
-    if (n < LP_HDR_SIZE + 1 || get_le(lp, 4) != n) {
-        alloc_free(lp);
-        return BAD(r, "invalid list listpack");
-    }
-    return add_list_node(r, o, lp);
+    rc = rd_listpack(r, &lp, "list");
+    return rc != 0 ? rc : add_list_node(r, o, lp);
 }
 
 /* Quicklists: a node count, then nodes (ziplists in the old form). */
@@ -1330,6 +1555,7 @@ static int rd_checksum(rdb_reader_t *r)
 {
     if (r->version < 5)
         return 0;
+    crc_sync(r);
     uint64_t expected = r->crc, stored;
     int rc = rd_le(r, 8, &stored);
     if (rc != 0 || stored == 0 || !r->verify_checksum || stored == expected)
@@ -1452,20 +1678,19 @@ static int into_key(void *arg, rdb_reader_t *r, rdb_entry_t *e)
     }
     db_t *db = &li->dbs[e->db];
     key_ref_t k = key_ref(e->key, e->keylen);
-    if (db_key_str(db, k) != NULL) {
+    if (!db_add_new(db, k, e->val, e->expire_ms)) {
         if (!(li->flags & RDB_LOAD_REPLACE)) {
             obj_decref(e->val);
             return rdb_reader_fail(r, -EEXIST, "duplicate key in database %d", e->db);
         }
         db_delete(db, k);
+        bool added = db_add_new(db, k, e->val, e->expire_ms);
+        INSIST(added);
     }
-    db_add(db, k, e->val);
     rdb_set_clock(e->val, e->idle_s, e->freq);
     li->st->keys++;
-    if (e->expire_ms != -1) {
-        db_set_expire(db, k, e->expire_ms);
+    if (e->expire_ms != -1)
         li->st->expires++;
-    }
     return 0;
 }
 

@@ -90,6 +90,7 @@ typedef struct rdb_writer {
     int err;        /* The first sink error; afterwards nothing is written. */
     uint8_t *zbuf;  /* Compression output, reused. */
     size_t zcap;
+    struct lzf_ctx *zctx; /* Compression context, made on first use. */
 } rdb_writer_t;
 
 /* Defaults: compression and checksum on, no access clock. */
@@ -143,8 +144,13 @@ typedef struct rdb_reader {
     size_t cap;
     uint64_t offset;   /* Bytes consumed. */
     uint64_t limit;    /* Size of a memory source; UINT64_MAX for streams. */
-    uint64_t crc;      /* CRC-64 of the bytes consumed. */
+    uint64_t crc;      /* CRC-64 of the bytes consumed before crc_from. */
+    const uint8_t *crc_from; /* Consumed bytes from here to p are not in crc yet. */
     bool verify_checksum; /* Check the final CRC (rdbchecksum); default on. */
+    /* Check listpacks and intsets entry by entry (duplicates, order,
+     * scores) rather than their structure only: sanitize-dump-payload.
+     * Default on; a load that trusts its file's CRC-64 turns it off. */
+    bool deep_check;
     int version;       /* From the magic, once read. */
     uint64_t keys;     /* Keys handed to the callback. */
     uint64_t empty_keys; /* Keys skipped because their value was empty. */

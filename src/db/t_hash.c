@@ -528,6 +528,12 @@ obj_t *thash_from_listpack(uint8_t *lp)
     return o;
 }
 
+obj_t *thash_adopt_listpack(uint8_t *lp)
+{
+    thash_register();
+    return obj_new(OBJ_HASH, OBJ_ENC_LISTPACK, lp);
+}
+
 /* ---- type registration ---------------------------------------------------- */
 
 static void hash_free(obj_t *o)

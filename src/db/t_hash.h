@@ -93,6 +93,9 @@ int thash_validate_listpack(const uint8_t *blob, size_t size) MUST_CHECK;
 /* A hash taking ownership of a validated listpack, converted to a
  * hashtable when it passes this server's thresholds, as loading does. */
 obj_t *thash_from_listpack(uint8_t *lp);
+/* The same for a listpack the caller knows to be within the thresholds
+ * (entries and value sizes): adopted without a walk. */
+obj_t *thash_adopt_listpack(uint8_t *lp);
 
 /* Registers the hash type's free, copy and memory-usage functions with the
  * object module. Idempotent; thash_new calls it. */

@@ -643,7 +643,7 @@ static const opt_t options[] = {
     {"key-load-delay", NULL, OPT_INT, O_HIDDEN, &cfg.key_load_delay, -IMAX, IMAX, "0", NULL,
      NULL, NULL, NULL},
     BOOL_OPT("rdb-save-incremental-fsync", BOOLF(true), "yes"),
-    ENUM_OPT("sanitize-dump-payload", INTF, sanitize_enum, "no", 0, NULL),
+    ENUM_OPT("sanitize-dump-payload", &cfg.sanitize_dump_payload, sanitize_enum, "no", 0, NULL),
     BOOL_OPT_A("appendonly", NULL, &cfg.appendonly, "no", 0, apply_appendonly),
     STR_OPT_A("appendfilename", &cfg.appendfilename, "appendonly.aof", O_IMMUTABLE | O_CHECK_LOAD, check_aof_names),
     STR_OPT_A("appenddirname", &cfg.appenddirname, "appendonlydir", O_IMMUTABLE | O_CHECK_LOAD, check_aof_names),

@@ -118,6 +118,7 @@ typedef struct server_config {
     bool stop_writes_on_bgsave_error;
     long long rdb_key_save_delay; /* Test hook: microseconds per key saved. */
     long long key_load_delay;     /* Test hook: microseconds per key loaded. */
+    int sanitize_dump_payload;    /* 0 no, 1 yes, 2 clients. */
     bool appendonly;
     char *appendfilename;
     char *appenddirname;

@@ -546,6 +546,10 @@ int persist_load_rdb(const char *path, unsigned flags, rdb_load_stats_t *st, uin
     rdb_reader_t r;
     rdb_reader_init(&r, source_read, &src);
     r.verify_checksum = cfg.rdbchecksum;
+    /* The file's CRC-64 guards its listpacks and intsets, which then get a
+     * structural check only, unless sanitize-dump-payload is yes (as Redis
+     * deep-checks them only then) or the CRC goes unchecked. */
+    r.deep_check = cfg.sanitize_dump_payload == 1 || !cfg.rdbchecksum;
     src.r = &r;
     src.st = st;
     src.keys_seen = 0;

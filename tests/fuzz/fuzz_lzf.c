@@ -4,6 +4,7 @@
  * and compressing the same bytes must decompress back to them.
  */
 #include <config.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,11 +28,15 @@ static void check_decompress(const uint8_t *data, size_t size)
     free(in);
 }
 
-static void check_round_trip(const uint8_t *data, size_t size)
+/* Shared by every input, as a save shares one across its strings. */
+static lzf_ctx_t *ctx;
+
+static void check_round_trip(const uint8_t *data, size_t size, bool with_ctx)
 {
     size_t cap = size + size / 16 + 64;
     uint8_t *comp = malloc(cap), *back = malloc(size ? size : 1);
-    size_t c = lzf_compress(data, size, comp, cap);
+    size_t c = with_ctx ? lzf_compress_ctx(ctx, data, size, comp, cap)
+                        : lzf_compress(data, size, comp, cap);
     if (size > 0 && c == 0)
         abort();
     uint8_t *exact = malloc(c ? c : 1);
@@ -46,7 +51,10 @@ static void check_round_trip(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (ctx == NULL)
+        ctx = lzf_ctx_new();
     check_decompress(data, size);
-    check_round_trip(data, size);
+    check_round_trip(data, size, false);
+    check_round_trip(data, size, true);
     return 0;
 }

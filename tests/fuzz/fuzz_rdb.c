@@ -43,6 +43,9 @@ static void fuzz_file(const uint8_t *data, size_t size)
     rdb_reader_t r;
     rdb_reader_init_mem(&r, buf, size + 9);
     r.verify_checksum = false;
+    /* Half the inputs load with structural checks only, as start-up does:
+     * whatever the load itself does with their values must stay safe. */
+    r.deep_check = size % 2 == 0;
     (void)rdb_load_into(&r, dbs, NDBS, RDB_LOAD_REPLACE, NULL);
     rdb_reader_destroy(&r);
     db_array_free(dbs, NDBS);

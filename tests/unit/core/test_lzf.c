@@ -1,6 +1,7 @@
 #include <config.h>
 #include "core/lzf.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,19 +125,30 @@ static void test_corrupt(void)
     is_int(lzf_decompress("", 0, out, sizeof(out)), 0, "empty input");
 }
 
-static void round_trip(const uint8_t *p, size_t n, const char *what)
+/* One context for every round trip: its table keeps the positions of all
+ * the earlier inputs, small and large, which must never be matched. */
+static lzf_ctx_t *shared_ctx;
+
+static void round_trip_with(const uint8_t *p, size_t n, const char *what, bool ctx)
 {
     size_t cap = n + n / 16 + 64;
     uint8_t *c = malloc(cap), *d = malloc(n + 1);
-    size_t cl = lzf_compress(p, n, c, cap);
+    size_t cl = ctx ? lzf_compress_ctx(shared_ctx, p, n, c, cap) : lzf_compress(p, n, c, cap);
     size_t dl = cl ? lzf_decompress(c, cl, d, n + 1) : 0;
     ok(cl > 0 && dl == n && memcmp(d, p, n) == 0,
-       "round trip %s (%zu -> %zu)", what, n, cl);
+       "round trip %s%s (%zu -> %zu)", what, ctx ? " (context)" : "", n, cl);
     if (cl > 1)
-        is_int(lzf_compress(p, n, c, cl - 1), 0, "%s: one byte short fails",
-               what);
+        is_int(ctx ? lzf_compress_ctx(shared_ctx, p, n, c, cl - 1)
+                   : lzf_compress(p, n, c, cl - 1),
+               0, "%s: one byte short fails", what);
     free(c);
     free(d);
+}
+
+static void round_trip(const uint8_t *p, size_t n, const char *what)
+{
+    round_trip_with(p, n, what, false);
+    round_trip_with(p, n, what, true);
 }
 
 static void test_round_trips(void)
@@ -171,11 +183,39 @@ static void test_round_trips(void)
     is_int(lzf_compress(buf, 10, small, 0), 0, "no output room");
 }
 
+/* Records like the listpacks of small sorted sets: the context's parse
+ * must find at least as much as the greedy one on them. */
+static void test_context_ratio(void)
+{
+    uint8_t in[4096], out[4096];
+    size_t total_ctx = 0, total_plain = 0;
+    bool same = true;
+    srand(3);
+    for (int rec = 0; rec < 200; ++rec) {
+        size_t n = 0;
+        for (int e = 0; e < 10; ++e)
+            n += (size_t)sprintf((char *)in + n, "\x89m:%07d\n\x88%d.%03d\t", rand() % 10000000,
+                                 rand() % 10000, rand() % 1000);
+        size_t a = lzf_compress_ctx(shared_ctx, in, n, out, sizeof(out));
+        size_t b = lzf_compress(in, n, out, sizeof(out));
+        same &= a > 0 && b > 0 && lzf_compress_ctx(shared_ctx, in, n, out, sizeof(out)) == a;
+        total_ctx += a;
+        total_plain += b;
+    }
+    ok(same, "the context's output does not depend on earlier inputs");
+    ok(total_ctx <= total_plain, "context parse: %zu bytes, greedy: %zu", total_ctx,
+       total_plain);
+    lzf_ctx_free(NULL);
+}
+
 int main(void)
 {
+    shared_ctx = lzf_ctx_new();
     test_interop();
     test_vectors();
     test_corrupt();
     test_round_trips();
+    test_context_ratio();
+    lzf_ctx_free(shared_ctx);
     return done_testing();
 }

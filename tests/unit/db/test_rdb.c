@@ -843,6 +843,77 @@ static void expect_blob_error(int t, const uint8_t *blob, size_t n, const char *
     str_free(body);
 }
 
+/* A file holding one key "k" of type t whose value is the string blob. */
+static str_t *blob_file(int t, const uint8_t *blob, size_t n)
+{
+    REQUIRE(n < 64);
+    str_t *body = str_new("\0\x01k", 3);
+    body->buf[0] = (char)t;
+    char len = (char)n;
+    body = str_cat(body, &len, 1);
+    body = str_cat(body, blob, n);
+    str_t *s = wrap(body->buf, body->len);
+    str_free(body);
+    return s;
+}
+
+static int load_checked(const str_t *img, bool deep)
+{
+    rdb_reader_t r;
+    rdb_reader_init_mem(&r, img->buf, img->len);
+    r.deep_check = deep;
+    db_t *dbs = db_array_new(NDBS);
+    int rc = rdb_load_into(&r, dbs, NDBS, 0, NULL);
+    db_array_free(dbs, NDBS);
+    rdb_reader_destroy(&r);
+    return rc;
+}
+
+/*
+ * Without deep_check, listpacks and intsets get their structure checked
+ * only; their per-entry rules still apply when the load converts them.
+ */
+static void test_shallow_checks(void)
+{
+    uint8_t *lp = lp_new();
+    lp = lp_append(lp, "a", 1);
+    lp = lp_append(lp, "1", 1);
+    lp = lp_append(lp, "a", 1);
+    lp = lp_append(lp, "2", 1);
+    str_t *img = blob_file(RDB_TYPE_HASH_LISTPACK, lp, lp_bytes(lp));
+    is_int(load_checked(img, true), -EINVAL, "deep: a hash listpack with a field twice");
+    is_int(load_checked(img, false), 0, "shallow: its structure is enough");
+    long long saved = db_env.hash_max_listpack_entries;
+    db_env.hash_max_listpack_entries = 1;
+    is_int(load_checked(img, false), -EINVAL, "shallow, but converted: rejected");
+    db_env.hash_max_listpack_entries = saved;
+    str_free(img);
+    img = blob_file(RDB_TYPE_ZSET_LISTPACK, lp, lp_bytes(lp));
+    is_int(load_checked(img, true), -EINVAL, "deep: a sorted set listpack with a member twice");
+    is_int(load_checked(img, false), 0, "shallow: its structure is enough");
+    saved = db_env.zset_max_listpack_entries;
+    db_env.zset_max_listpack_entries = 1;
+    is_int(load_checked(img, false), -EINVAL, "shallow, but converted: rejected");
+    db_env.zset_max_listpack_entries = saved;
+    str_free(img);
+    /* An entry whose length runs past the terminator. */
+    lp[LP_HDR_SIZE] = 0xbf;
+    img = blob_file(RDB_TYPE_HASH_LISTPACK, lp, lp_bytes(lp));
+    is_int(load_checked(img, false), -EINVAL, "shallow: a bad entry length is rejected");
+    str_free(img);
+    lp_free(lp);
+    /* An intset of 3, 2 (int16). */
+    const uint8_t is[] = {2, 0, 0, 0, 2, 0, 0, 0, 3, 0, 2, 0};
+    img = blob_file(RDB_TYPE_SET_INTSET, is, sizeof(is));
+    is_int(load_checked(img, true), -EINVAL, "deep: an intset out of order");
+    is_int(load_checked(img, false), 0, "shallow: its structure is enough");
+    saved = db_env.set_max_intset_entries;
+    db_env.set_max_intset_entries = 1;
+    is_int(load_checked(img, false), -EINVAL, "shallow, but converted: rejected");
+    db_env.set_max_intset_entries = saved;
+    str_free(img);
+}
+
 static void test_ziplist_errors(void)
 {
     /* A valid ziplist of "a", 5: header, entries, end. */
@@ -1117,6 +1188,7 @@ int main(int argc, char **argv)
     test_bit_flips();
     test_record_errors();
     test_ziplist_errors();
+    test_shallow_checks();
     test_load_flags();
     test_clock_apply();
     test_stream_source();
