@@ -39,12 +39,7 @@ def synced(p, r, what, timeout=30):
 
 
 def eventually(cond, what, timeout=15):
-    try:
-        rhtest.wait_for(cond, timeout, what=what)
-        return True
-    except Exception as e:  # noqa: BLE001
-        t.diag(str(e))
-        return False
+    return repltest.waits(t, cond, timeout, what)
 
 
 def rdb_files(server):

@@ -57,12 +57,7 @@ def ref_of(primary, extra=""):
 
 
 def eventually(cond, what, timeout=15):
-    try:
-        rhtest.wait_for(cond, timeout, what=what)
-        return True
-    except Exception as e:  # noqa: BLE001
-        t.diag(str(e))
-        return False
+    return repltest.waits(t, cond, timeout, what)
 
 
 def all_online(p):

@@ -12,7 +12,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import rhtest  # noqa: E402
-from repltest import digest, keys_equal, populate, stream_writes, synced  # noqa: E402,F401
+from repltest import digest, keys_equal, populate, stream_writes  # noqa: E402
 import repltest  # noqa: E402
 
 t = rhtest.Tap()
