@@ -150,6 +150,11 @@ typedef struct server_config {
     char *replica_announce_ip;
     long long replica_announce_port;
     long long repl_timeout;
+    long long repl_backlog_ttl;
+    long long repl_ping_replica_period;
+    bool repl_diskless_sync;
+    long long repl_diskless_sync_delay;
+    long long repl_diskless_sync_max_replicas;
     int repl_diskless_load; /* enum repl_diskless_load */
 } server_config_t;
 

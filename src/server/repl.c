@@ -101,19 +101,6 @@ static void dl_target_gone(void);
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* An integer option without a cfg field, read through CONFIG GET. */
-static long long option_ll(const char *name, long long dflt)
-{
-    str_t *v = config_get_value(name);
-    long long n = dflt;
-    if (v != NULL) {
-        if (strconv_to_ll(v->buf, v->len, &n) != 0)
-            n = dflt;
-        str_free(v);
-    }
-    return n;
-}
-
 static repl_replica_t *replica_of(client_t *c, bool create)
 {
     repl_replica_t *r = c->repl;
@@ -661,10 +648,7 @@ static void dl_done(bool ok)
 
 static bool diskless_enabled(void)
 {
-    str_t *v = config_get_value("repl-diskless-sync");
-    bool yes = v != NULL && strcmp(v->buf, "yes") == 0;
-    str_free(v);
-    return yes;
+    return cfg.repl_diskless_sync;
 }
 
 /* A transfer to sockets starts repl-diskless-sync-delay seconds after the
@@ -673,10 +657,10 @@ static bool diskless_enabled(void)
  * the replicas arriving together. */
 static bool diskless_due(int waiting, int64_t oldest_ms)
 {
-    long long max = option_ll("repl-diskless-sync-max-replicas", 0);
+    long long max = cfg.repl_diskless_sync_max_replicas;
     if (max > 0 && waiting >= max)
         return true;
-    long long delay = option_ll("repl-diskless-sync-delay", 5);
+    long long delay = cfg.repl_diskless_sync_delay;
     return clock_mono_ms() - oldest_ms >= delay * 1000;
 }
 
@@ -771,7 +755,7 @@ static void log_sync_wait(void)
  * the +FULLRESYNC or $ line), and the repl-timeout of the primary's side. */
 static void cron_replicas(int64_t now)
 {
-    long long timeout_ms = option_ll("repl-timeout", 60) * 1000;
+    long long timeout_ms = cfg.repl_timeout * 1000;
     bool newline = now - last_newline_ms >= 1000;
     if (newline)
         last_newline_ms = now;
@@ -1322,7 +1306,7 @@ static void cron_backlog(int64_t now)
         return;
     if (R.backlog->limit != (size_t)cfg.repl_backlog_size)
         repl_backlog_resize(R.backlog, (size_t)cfg.repl_backlog_size);
-    long long ttl = option_ll("repl-backlog-ttl", 3600);
+    long long ttl = cfg.repl_backlog_ttl;
     /* A replica keeps its backlog: it is how it continues after a promotion. */
     if (!R.following && R.nreplicas == 0 && ttl > 0 && now - R.no_replicas_since > ttl * 1000) {
         log_msg(LOG_LEVEL_NOTICE, "Replication backlog freed after %lld seconds without "
@@ -1343,7 +1327,7 @@ void repl_cron(void)
     if (R.nreplicas == 0 || R.backlog == NULL || R.following)
         return;
     cron_replicas(now);
-    long long period = option_ll("repl-ping-replica-period", 10);
+    long long period = cfg.repl_ping_replica_period;
     if (!srv.pause_failover && now - R.last_ping_ms >= period * 1000) {
         R.last_ping_ms = now;
         feed_ping();

@@ -28,7 +28,7 @@
 #include "server/replica_load.h"
 #include "server/server.h"
 
-#define EOF_MARK_LEN 40
+#define EOF_MARK_LEN REPLICA_LOAD_MARK_LEN
 /* The longest handshake reply line accepted. */
 #define LINE_MAX_LEN 1024
 /* Seconds between connection attempts. */
@@ -668,31 +668,18 @@ static void become_connected(int db)
 
 static int load_synced_file(rdb_load_stats_t *st)
 {
-    /* A snapshot child would write the old data over the file just
-     * received, and its copy-on-write would double the memory of the load;
-     * the AOF is rewritten from the new data afterwards. */
-    persist_kill_child();
-    bool aof_was_on = cfg.appendonly;
-    if (aof_was_on)
-        (void)aof_set_enabled(false, NULL);
+    bool aof_was_on = replica_load_quiesce();
     if (L.have_history)
         log_msg(LOG_LEVEL_NOTICE, "Discarding previously cached master state.");
     log_msg(LOG_LEVEL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
-    for (int i = 0; i < srv.ndbs; i++)
-        db_empty(&srv.dbs[i]);
+    replica_load_empty_all();
     log_msg(LOG_LEVEL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     persist_loading_begin((uint64_t)L.received);
     int rc = persist_load_rdb(cfg.dbfilename, persist_load_flags(), st, NULL);
     persist_loading_end();
-    if (rc != 0) {
-        for (int i = 0; i < srv.ndbs; i++)
-            db_empty(&srv.dbs[i]);
-    }
-    if (aof_was_on) {
-        str_t *err = NULL;
-        if (aof_set_enabled(true, &err) != 0)
-            str_free(err);
-    }
+    if (rc != 0)
+        replica_load_empty_all();
+    replica_load_resume(aof_was_on);
     return rc;
 }
 

@@ -215,7 +215,7 @@ static int parse_payload(sock_src_t *s, const replica_load_req_t *req, db_t *dbs
     return rc;
 }
 
-static void empty_all(void)
+void replica_load_empty_all(void)
 {
     for (int i = 0; i < srv.ndbs; i++)
         db_empty(&srv.dbs[i]);
@@ -272,20 +272,33 @@ static void load_failed(sock_src_t *s, bool swapdb, db_t *target, const char *wh
         log_msg(LOG_LEVEL_NOTICE, "MASTER <-> REPLICA sync: Discarding temporary DB in "
                                   "background");
     } else {
-        empty_all();
+        replica_load_empty_all();
     }
+}
+
+bool replica_load_quiesce(void)
+{
+    persist_kill_child();
+    bool aof_was_on = cfg.appendonly;
+    if (aof_was_on)
+        (void)aof_set_enabled(false, NULL);
+    return aof_was_on;
+}
+
+void replica_load_resume(bool aof_was_on)
+{
+    if (!aof_was_on)
+        return;
+    str_t *err = NULL;
+    if (aof_set_enabled(true, &err) != 0)
+        str_free(err);
 }
 
 int replica_load_socket(const replica_load_req_t *req, rdb_load_stats_t *st)
 {
     REQUIRE(VALID_CONN(req->conn));
     bool swapdb = cfg.repl_diskless_load == REPL_DISKLESS_LOAD_SWAPDB;
-    /* As on the disk path: a snapshot child's copy-on-write would add to
-     * the memory of the load, and its file would hold the old data. */
-    persist_kill_child();
-    bool aof_was_on = cfg.appendonly;
-    if (aof_was_on)
-        (void)aof_set_enabled(false, NULL);
+    bool aof_was_on = replica_load_quiesce();
     /* swapdb holds both datasets until the new one is complete: the memory
      * peak is the old data plus the new, as in Redis. */
     db_t *target = srv.dbs;
@@ -294,7 +307,7 @@ int replica_load_socket(const replica_load_req_t *req, rdb_load_stats_t *st)
     } else {
         discard_history(req);
         log_msg(LOG_LEVEL_NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
-        empty_all();
+        replica_load_empty_all();
     }
     log_msg(LOG_LEVEL_NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
     conn_read_stop(req->conn);
@@ -319,11 +332,7 @@ int replica_load_socket(const replica_load_req_t *req, rdb_load_stats_t *st)
         srv.dirty++; /* The dataset changed without a save. */
     }
     persist_loading_end();
-    if (aof_was_on) {
-        str_t *err = NULL;
-        if (aof_set_enabled(true, &err) != 0)
-            str_free(err);
-    }
+    replica_load_resume(aof_was_on);
     if (srv.shutdown_after_loading)
         loop_stop(&srv.loop); /* The stop asked for inside the load was used up there. */
     return rc;

@@ -43,4 +43,13 @@ typedef struct replica_load_req {
  */
 int replica_load_socket(const replica_load_req_t *req, rdb_load_stats_t *st);
 
+/* What every full-sync load does around it, from disk or from the socket:
+ * stops a snapshot child (its file would hold the old data, its
+ * copy-on-write would add to the load's memory) and the AOF, returning
+ * whether the AOF was on; afterwards turns it on again (a rewrite from the
+ * new data). And empties every database. */
+bool replica_load_quiesce(void);
+void replica_load_resume(bool aof_was_on);
+void replica_load_empty_all(void);
+
 #endif
